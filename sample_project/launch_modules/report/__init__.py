@@ -1,0 +1,1 @@
+"""A small report app: shows which layer each of its imports comes from."""

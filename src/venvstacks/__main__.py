@@ -1,0 +1,7 @@
+"""``python -m venvstacks``."""
+
+from __future__ import annotations
+
+from venvstacks.cli import main
+
+main()

@@ -1,0 +1,14 @@
+"""The rich-click command line: parse options, call the engine, render results."""
+
+from __future__ import annotations
+
+from venvstacks.cli import build, lock, show  # noqa: F401  (register commands)
+from venvstacks.cli.app import cli
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="venvstacks")
+
+
+__all__ = ["cli", "main"]

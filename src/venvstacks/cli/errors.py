@@ -1,0 +1,75 @@
+"""The one place where errors become exit codes and a printed paragraph."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.console import Console
+from rich.markup import escape
+
+from venvstacks.errors import (
+    ArchiveError,
+    BuildError,
+    DeployError,
+    HookError,
+    LockError,
+    RuntimeNotFoundError,
+    SpecError,
+    UsageError,
+    VenvStacksError,
+)
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+#: Exit status for each error class (the most specific class wins).
+EXIT_CODES: tuple[tuple[type[VenvStacksError], int], ...] = (
+    (UsageError, 2),
+    (SpecError, 3),
+    (LockError, 4),
+    (RuntimeNotFoundError, 5),
+    (BuildError, 6),
+    (ArchiveError, 7),
+    (HookError, 8),
+    (DeployError, 9),
+    (VenvStacksError, 1),
+)
+
+
+def exit_code_for(error: VenvStacksError) -> int:
+    """The exit status for an engine error."""
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1
+
+
+def report_error(console: Console, error: VenvStacksError) -> int:
+    """Print one paragraph for a user-facing error; return its exit status."""
+    console.print(
+        f"[bold red]{escape(error.paragraph())}[/]", soft_wrap=True, highlight=False
+    )
+    return exit_code_for(error)
+
+
+def guarded(console: Console, action: Callable[[], T]) -> tuple[int, T | None]:
+    """Run an engine call, turning every failure into an exit status."""
+    try:
+        return EXIT_OK, action()
+    except VenvStacksError as error:
+        return report_error(console, error), None
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/]")
+        return EXIT_INTERRUPTED, None
+    except Exception:
+        console.print(escape(traceback.format_exc()), highlight=False)
+        console.print(
+            "[bold red]internal error: venvstacks failed unexpectedly; the traceback "
+            "above is a bug report waiting to happen.[/]"
+        )
+        return EXIT_INTERNAL, None

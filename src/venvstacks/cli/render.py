@@ -1,0 +1,126 @@
+"""Rendering engine events and results with rich."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from venvstacks.reporting import Event, Note, Output, PlanReady, StepFinished, StepStarted
+
+_OUTCOME_STYLE = {
+    "done": ("green", "✓"),
+    "unchanged": ("dim", "="),
+    "skipped": ("dim", "-"),
+    "failed": ("red", "✗"),
+}
+_VERB = {
+    "lock": "Locking",
+    "build": "Building",
+    "publish": "Publishing",
+    "export": "Exporting",
+}
+
+
+class RichReporter:
+    """A thread-safe reporter drawing a progress bar and one line per finished layer.
+
+    ``verbosity``: -1 quiet (errors only), 0 normal, 1 info notes, 2 subprocess output.
+    """
+
+    def __init__(self, console: Console, verbosity: int = 0) -> None:
+        self.console = console
+        self.verbosity = verbosity
+        self._lock = threading.Lock()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._active: dict[str, str] = {}
+
+    def __enter__(self) -> RichReporter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+            self._task = None
+
+    def _print(self, text: str) -> None:
+        target = self._progress.console if self._progress is not None else self.console
+        target.print(text, highlight=False, soft_wrap=True)
+
+    def report(self, event: Event) -> None:
+        """Render one event."""
+        with self._lock:
+            self._render(event)
+
+    def _render(self, event: Event) -> None:
+        if isinstance(event, PlanReady):
+            self._stop()
+            if self.verbosity >= 0 and self.console.is_terminal and event.layers:
+                self._progress = Progress(
+                    SpinnerColumn(),
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(),
+                    console=self.console,
+                    transient=True,
+                )
+                self._progress.start()
+                verb = _VERB.get(event.step, event.step)
+                self._task = self._progress.add_task(verb, total=len(event.layers))
+        elif isinstance(event, StepStarted):
+            self._active[event.layer] = event.step
+            self._update_description(event.step)
+        elif isinstance(event, StepFinished):
+            self._active.pop(event.layer, None)
+            if self._progress is not None and self._task is not None:
+                self._progress.advance(self._task)
+            self._update_description(event.step)
+            if self.verbosity >= 0 and (
+                event.outcome != "unchanged" or self.verbosity >= 1
+            ):
+                style, mark = _OUTCOME_STYLE[event.outcome]
+                detail = f" ({escape(event.detail)})" if event.detail else ""
+                self._print(
+                    f"[{style}]{mark} {event.step} {escape(event.layer)}{detail} "
+                    f"[dim]{event.seconds:.1f}s[/][/]"
+                )
+        elif isinstance(event, Output):
+            if self.verbosity >= 2:
+                self._print(f"[dim]  {escape(event.layer)}: {escape(event.line)}[/]")
+        elif isinstance(event, Note):
+            if event.level == "warning" and self.verbosity >= 0:
+                where = f"{event.layer}: " if event.layer else ""
+                self._print(f"[yellow]warning: {escape(where + event.text)}[/]")
+            elif event.level == "info" and self.verbosity >= 1:
+                where = f"{event.layer}: " if event.layer else ""
+                self._print(f"[dim]{escape(where + event.text)}[/]")
+            elif event.level == "debug" and self.verbosity >= 2:
+                self._print(f"[dim]{escape(event.text)}[/]")
+
+    def _update_description(self, step: str) -> None:
+        if self._progress is None or self._task is None:
+            return
+        verb = _VERB.get(step, step)
+        names = ", ".join(sorted(self._active)) or "…"
+        self._progress.update(self._task, description=f"{verb} {escape(names)}")

@@ -1,0 +1,46 @@
+"""One-paragraph summaries of command results."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from venvstacks.cli.app import CliState
+from venvstacks.engine.results import BuildReport, LockReport
+
+
+def _counts(outcomes: Sequence[str]) -> str:
+    counts = Counter(outcomes)
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+
+def print_lock_report(state: CliState, report: LockReport) -> None:
+    """Summarise a lock run."""
+    if not report.layers:
+        state.out.print("No layers selected.")
+        return
+    outcomes = [r.outcome for r in report.layers]
+    if not report.changed:
+        state.out.print(
+            f"Locks unchanged: {len(outcomes)} layer(s) checked ({_counts(outcomes)}).",
+            highlight=False,
+        )
+        return
+    state.out.print(
+        f"Locked {len(outcomes)} layer(s): {_counts(outcomes)}.", highlight=False
+    )
+
+
+def print_build_report(state: CliState, report: BuildReport) -> None:
+    """Summarise a build run."""
+    outcomes = [r.outcome for r in report.layers]
+    if report.nothing_to_do:
+        built = sum(1 for o in outcomes if o == "unchanged")
+        state.out.print(
+            f"Nothing to do: all {built} layer(s) are up to date.", highlight=False
+        )
+        return
+    lock_part = ""
+    if report.locks is not None and report.locks.changed:
+        lock_part = f" (relocked {len(report.locks.changed)})"
+    state.out.print(f"Build finished{lock_part}: {_counts(outcomes)}.", highlight=False)

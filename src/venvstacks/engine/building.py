@@ -1,0 +1,170 @@
+"""Building a selection of layers: check locks, then build what changed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from venvstacks.engine.locking import lock_layers
+from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
+from venvstacks.engine.scheduler import run_in_order
+from venvstacks.errors import BuildError, LockError
+from venvstacks.layers.builder import (
+    BuildSettings,
+    build_layered_env,
+    build_runtime_env,
+    read_runtime_shape,
+)
+from venvstacks.layers.layout import layout_for
+from venvstacks.layers.modules import modules_hash
+from venvstacks.layers.state import BuildStamps, build_inputs_hash
+from venvstacks.reporting import Note, PlanReady, StepFinished, StepStarted
+from venvstacks.runtimes.model import ResolvedRuntime
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
+from venvstacks.version import tool_version
+
+if TYPE_CHECKING:
+    from venvstacks.engine.stack import Stack
+
+
+def ensure_locks(
+    stack: Stack, layers: Sequence[LayerSpec], *, lock_if_needed: bool
+) -> LockReport | None:
+    """Make sure every layer has a valid lock, relocking only if allowed."""
+    if lock_if_needed:
+        return lock_layers(stack, layers, if_needed=True, reset=set())
+    names = [layer.env_name for layer in layers]
+    bad = [s for s in stack.lock_status(names) if not s.valid]
+    if bad:
+        details = "; ".join(f"{s.env_name}: {s.reason}" for s in bad)
+        raise LockError(
+            f"{len(bad)} layer lock(s) cannot be used ({details})",
+            layer=bad[0].env_name if len(bad) == 1 else None,
+            hint="Run 'venvstacks lock', or build with --lock-if-needed.",
+        )
+    return None
+
+
+class _BuildRun:
+    def __init__(self, stack: Stack, clean: bool):
+        self.stack = stack
+        self.clean = clean
+        self.stamps = BuildStamps(stack.build_dir)
+        self.settings = BuildSettings(
+            uv=stack.uv,
+            reporter=stack.reporter,
+            plugins=stack.plugins,
+            target_platform=stack.options.target_platform,
+            runtime_source=stack.options.runtime_source,
+            runtime_work_dir=stack.build_dir / "_runtimes",
+            find_links=stack.options.local_wheels,
+            no_index=not stack.options.index,
+        )
+        self.selected: set[str] = set()
+
+    def _require_built(self, layer: LayerSpec) -> None:
+        for lower in self.stack.spec.lower_layers(layer):
+            if self.stamps.read(lower.env_name) is None:
+                raise BuildError(
+                    f"lower layer {lower.env_name} has not been built",
+                    layer=layer.env_name,
+                    hint=f"Build it first, or include it: --include {lower.env_name}.",
+                )
+
+    def build_one(self, env_name: str) -> LayerBuildResult:
+        stack = self.stack
+        layer = stack.spec.layer(env_name)
+        env_dir = stack.build_dir / env_name
+        started = time.perf_counter()
+        stack.reporter.report(StepStarted("build", env_name))
+        meta = stack.lock_metadata(layer)
+        runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+        assert meta is not None and runtime_meta is not None
+        pylock = stack.lock_files(layer).pylock
+        inputs: dict[str, Any] = {
+            "env_name": env_name,
+            "kind": layer.kind,
+            "requirements_hash": meta.requirements_hash,
+            "python": runtime_meta.python_implementation,
+            "post_install": stack.plugins.implementers("venvstacks_post_install"),
+            "linux_target": layer.linux_target,
+            "tool": tool_version(),
+        }
+        layout = None
+        if not isinstance(layer, RuntimeSpec):
+            self._require_built(layer)
+            shape = read_runtime_shape(
+                stack.build_dir / stack.spec.runtime_of(layer).env_name
+            )
+            if shape is None:
+                raise BuildError("its runtime layer has not been built", layer=env_name)
+            layout = layout_for(stack.spec, layer, shape)
+            inputs["layout"] = layout.config()
+            if isinstance(layer, ApplicationSpec):
+                inputs["modules"] = modules_hash(
+                    [layer.launch_module, *layer.support_modules]
+                )
+        inputs_hash = build_inputs_hash(inputs)
+        if not self.clean and self.stamps.is_current(env_name, inputs_hash):
+            seconds = time.perf_counter() - started
+            stack.reporter.report(
+                StepFinished("build", env_name, "unchanged", seconds, "up to date")
+            )
+            return LayerBuildResult(env_name, "unchanged", env_dir, seconds, "up to date")
+        self.stamps.invalidate(env_name)
+        if self.clean and env_dir.exists():
+            shutil.rmtree(env_dir)
+        ctx = stack.context(layer)
+        if isinstance(layer, RuntimeSpec):
+            implementation, _, version = runtime_meta.python_implementation.partition("@")
+            runtime = ResolvedRuntime(
+                implementation, version, runtime_meta.runtime_source, ""
+            )
+            build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
+        else:
+            assert layout is not None
+            build_layered_env(self.settings, ctx, env_dir, pylock, layout)
+        self.stamps.write(
+            env_name,
+            inputs_hash,
+            {
+                "plugins": stack.plugins.plugins_that_ran(env_name),
+                "python_implementation": runtime_meta.python_implementation,
+                "requirements_hash": meta.requirements_hash,
+                "tool": tool_version(),
+            },
+        )
+        seconds = time.perf_counter() - started
+        stack.reporter.report(StepFinished("build", env_name, "done", seconds))
+        return LayerBuildResult(env_name, "built", env_dir, seconds)
+
+
+def build_layers(
+    stack: Stack, layers: Sequence[LayerSpec], *, lock_if_needed: bool, clean: bool
+) -> BuildReport:
+    """Build layers in dependency order; unchanged layers cost a stamp check only."""
+    enabled = [layer for layer in layers if layer.enabled]
+    locks = ensure_locks(stack, enabled, lock_if_needed=lock_if_needed)
+    platform = stack.options.target_platform
+    run = _BuildRun(stack, clean)
+    targeted = [layer.env_name for layer in enabled if layer.targets(platform)]
+    results: dict[str, LayerBuildResult] = {}
+    for layer in layers:
+        if layer.env_name not in targeted:
+            reason = "disabled" if not layer.enabled else f"not built for {platform}"
+            stack.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
+            results[layer.env_name] = LayerBuildResult(
+                layer.env_name, "skipped", stack.build_dir / layer.env_name, 0.0, reason
+            )
+    stack.reporter.report(PlanReady("build", tuple(targeted)))
+    depends = {
+        name: [x.env_name for x in stack.spec.lower_layers(stack.spec.layer(name))]
+        for name in targeted
+    }
+    results.update(
+        run_in_order(targeted, depends, run.build_one, stack.options.worker_count)
+    )
+    ordered = tuple(results[layer.env_name] for layer in layers)
+    return BuildReport(ordered, locks)

@@ -1,0 +1,154 @@
+"""Locking a selection of layers, lower layers first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from venvstacks.engine.results import LayerLockResult, LockOutcomeKind, LockReport
+from venvstacks.engine.scheduler import run_in_order
+from venvstacks.errors import LockError
+from venvstacks.lock.files import LockedPackage, LockMetadata
+from venvstacks.lock.inputs import make_inputs
+from venvstacks.lock.locker import LockRequest, lock_layer
+from venvstacks.lock.status import check_lock
+from venvstacks.reporting import Outcome, PlanReady, StepFinished, StepStarted
+from venvstacks.runtimes.model import ResolvedRuntime
+from venvstacks.spec.model import LayerSpec, RuntimeSpec
+
+if TYPE_CHECKING:
+    from venvstacks.engine.stack import Stack
+
+
+def resolve_runtime(stack: Stack, layer: RuntimeSpec) -> ResolvedRuntime:
+    """Ask the runtime providers which exact Python a runtime layer gets."""
+    from venvstacks.runtimes import discover_installed, not_found_error
+
+    source = stack.options.runtime_source
+    request = layer.python_implementation
+    resolved = stack.plugins.call(
+        "venvstacks_resolve_runtime", stack.context(layer), request=request, source=source
+    )
+    if resolved is None:
+        raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
+    assert isinstance(resolved, ResolvedRuntime)
+    return resolved
+
+
+class _LockRun:
+    def __init__(
+        self, stack: Stack, layers: Sequence[LayerSpec], if_needed: bool, reset: set[str]
+    ):
+        self.stack = stack
+        self.layers = {layer.env_name: layer for layer in layers if layer.enabled}
+        self.if_needed = if_needed
+        self.reset = reset
+        self.packages_of: dict[str, Sequence[LockedPackage]] = {}
+
+    def lower_packages(self, layer: LayerSpec) -> dict[str, Sequence[LockedPackage]]:
+        found = {}
+        for lower in self.stack.spec.lower_layers(layer):
+            if lower.env_name not in self.packages_of:
+                files = self.stack.lock_files(lower)
+                if files.read_meta() is None:
+                    raise LockError(
+                        f"lower layer {lower.env_name} has not been locked",
+                        layer=layer.env_name,
+                        hint=f"Lock it first, or include it: --include {lower.env_name}.",
+                    )
+                self.packages_of[lower.env_name] = files.read_packages()
+            found[lower.env_name] = self.packages_of[lower.env_name]
+        return found
+
+    def lock_one(self, env_name: str) -> LayerLockResult:
+        stack, layer = self.stack, self.layers[env_name]
+        files = stack.lock_files(layer)
+        started = time.perf_counter()
+        stack.reporter.report(StepStarted("lock", env_name))
+        lower = self.lower_packages(layer)
+        if self.if_needed and env_name not in self.reset:
+            inputs = make_inputs(stack.spec, layer, stack.requirements(layer), lower)
+            status = check_lock(inputs, files)
+            if status.valid and status.metadata is not None:
+                self.packages_of[env_name] = files.read_packages()
+                return self._finish(
+                    env_name,
+                    "skipped",
+                    status.metadata,
+                    files.pylock,
+                    started,
+                    "lock is up to date",
+                )
+        if isinstance(layer, RuntimeSpec):
+            runtime = resolve_runtime(stack, layer)
+            implementation, source = runtime.implementation_name, runtime.source
+        else:
+            runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+            assert runtime_meta is not None  # checked by lower_packages
+            implementation, source = runtime_meta.python_implementation, ""
+        version = implementation.partition("@")[2]
+        inputs = make_inputs(stack.spec, layer, stack.requirements(layer, version), lower)
+        previous = files.read_meta()
+        outcome = lock_layer(
+            LockRequest(
+                inputs=inputs,
+                files=files,
+                work_dir=stack.build_dir / "_lock",
+                python_implementation=implementation,
+                runtime_source=source,
+                versioned=layer.versioned,
+                exclude_newer=stack.spec.uv.exclude_newer,
+                reset=env_name in self.reset,
+                find_links=stack.options.local_wheels,
+                no_index=not stack.options.index,
+            ),
+            stack.uv,
+            stack.reporter,
+        )
+        self.packages_of[env_name] = outcome.packages
+        kind: LockOutcomeKind = "unchanged"
+        if outcome.changed:
+            kind = "locked" if previous is None else "updated"
+        return self._finish(env_name, kind, outcome.metadata, files.pylock, started)
+
+    def _finish(
+        self,
+        env_name: str,
+        kind: LockOutcomeKind,
+        metadata: LockMetadata,
+        pylock: Path,
+        started: float,
+        reason: str = "",
+    ) -> LayerLockResult:
+        seconds = time.perf_counter() - started
+        step_outcome: Outcome = "done" if kind in ("locked", "updated") else "unchanged"
+        self.stack.reporter.report(
+            StepFinished("lock", env_name, step_outcome, seconds, kind)
+        )
+        return LayerLockResult(
+            env_name=env_name,
+            outcome=kind,
+            lock_version=metadata.lock_version,
+            locked_at=metadata.locked_at,
+            python_implementation=metadata.python_implementation,
+            pylock=pylock,
+            seconds=seconds,
+            reason=reason,
+        )
+
+
+def lock_layers(
+    stack: Stack, layers: Sequence[LayerSpec], *, if_needed: bool, reset: set[str]
+) -> LockReport:
+    """Lock layers in dependency order, independent layers in parallel."""
+    run = _LockRun(stack, layers, if_needed, reset)
+    names = list(run.layers)
+    stack.reporter.report(PlanReady("lock", tuple(names)))
+    depends = {
+        name: [lower.env_name for lower in stack.spec.lower_layers(run.layers[name])]
+        for name in names
+    }
+    results = run_in_order(names, depends, run.lock_one, stack.options.worker_count)
+    return LockReport(tuple(results[name] for name in names))

@@ -1,0 +1,210 @@
+"""The engine's entry point: a loaded stack plus how to run commands on it."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from venvstacks.engine.options import EngineOptions
+from venvstacks.engine.results import BuildReport, LockReport
+from venvstacks.errors import UsageError
+from venvstacks.lock.files import LockFiles, LockMetadata
+from venvstacks.lock.inputs import LockInputs, make_inputs
+from venvstacks.lock.status import LockStatus, check_lock
+from venvstacks.plugins.context import LayerContext
+from venvstacks.plugins.manager import PluginManager
+from venvstacks.reporting import NullReporter, Reporter
+from venvstacks.spec.loader import load_stack_spec
+from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.uvtool import UvSettings
+
+
+class Stack:
+    """A validated stack spec with the options, plugins and reporter to act on it.
+
+    This is the engine API both front doors use. It never prints, prompts or exits:
+    progress goes to ``reporter`` and failures are :class:`VenvStacksError` subclasses.
+    """
+
+    def __init__(
+        self,
+        spec: StackSpec,
+        options: EngineOptions | None = None,
+        *,
+        plugins: PluginManager | None = None,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.spec = spec
+        self.options = options or EngineOptions()
+        self.plugins = plugins if plugins is not None else PluginManager()
+        self.reporter: Reporter = reporter or NullReporter()
+        build_dir = self.options.build_dir or spec.spec_dir / "_build"
+        self.build_dir = Path(os.path.abspath(build_dir))
+        self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
+        self.plugins.use_uv_settings(self.uv)
+
+    @classmethod
+    def load(
+        cls,
+        spec_path: str | os.PathLike[str],
+        options: EngineOptions | None = None,
+        *,
+        plugins: PluginManager | None = None,
+        reporter: Reporter | None = None,
+    ) -> Stack:
+        """Load and validate a spec file, then wrap it."""
+        return cls(load_stack_spec(spec_path), options, plugins=plugins, reporter=reporter)
+
+    def select(
+        self,
+        include: Sequence[str] = (),
+        *,
+        allow_missing: bool = False,
+        with_lower: bool = False,
+        with_derived: bool = False,
+    ) -> tuple[LayerSpec, ...]:
+        """Layers matching the ``include`` globs (all layers when empty), stack order.
+
+        Patterns match env names (``framework-*``, ``app-hello``). ``with_lower`` adds
+        the layers the matched ones run on; ``with_derived`` the layers built on them.
+        """
+        layers = self.spec.layers()
+        if not include:
+            return layers
+        chosen: set[str] = set()
+        for pattern in include:
+            matched = [
+                layer.env_name
+                for layer in layers
+                if fnmatch.fnmatchcase(layer.env_name, pattern)
+            ]
+            if not matched and not allow_missing:
+                raise UsageError(
+                    f"--include {pattern!r} matches no layer",
+                    hint="Layer names: "
+                    + ", ".join(layer.env_name for layer in layers)
+                    + ". Pass --allow-missing to ignore patterns that match nothing.",
+                )
+            chosen.update(matched)
+        for layer in layers:
+            if layer.env_name not in chosen:
+                continue
+            if with_lower:
+                chosen.update(lower.env_name for lower in self.spec.lower_layers(layer))
+            if with_derived:
+                chosen.update(upper.env_name for upper in self.spec.dependents(layer))
+        return tuple(layer for layer in layers if layer.env_name in chosen)
+
+    def lock_files(self, layer: LayerSpec) -> LockFiles:
+        """The lock files of a layer."""
+        return LockFiles.for_layer(self.spec.requirements_dir, layer.env_name)
+
+    def lock_metadata(self, layer: LayerSpec) -> LockMetadata | None:
+        """A layer's current lock metadata, if it has been locked."""
+        return self.lock_files(layer).read_meta()
+
+    def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
+        """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
+        if not layer.versioned:
+            return layer.env_name
+        metadata = metadata or self.lock_metadata(layer)
+        version = metadata.lock_version if metadata else 1
+        return f"{layer.env_name}@{version}"
+
+    def context(self, layer: LayerSpec, python_version: str | None = None) -> LayerContext:
+        """The read-only view of a layer that plugins receive."""
+        lower = tuple(self.context(x) for x in self.spec.lower_layers(layer))
+        if python_version is None:
+            runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
+            if runtime_meta is not None:
+                python_version = runtime_meta.python_implementation.partition("@")[2]
+        return LayerContext(
+            name=layer.env_name,
+            kind=layer.kind,
+            spec=layer,
+            lower_layers=lower,
+            stack=self.spec,
+            env_path=self.build_dir / layer.env_name,
+            python_version=python_version,
+            deployed_name=self.deployed_name(layer),
+            target_platform=self.options.target_platform,
+        )
+
+    def requirements(
+        self, layer: LayerSpec, python_version: str | None = None
+    ) -> list[str]:
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
+        requirements = list(layer.requirements)
+        self.plugins.call(
+            "venvstacks_pre_lock",
+            self.context(layer, python_version),
+            requirements=requirements,
+        )
+        return [str(item) for item in requirements]
+
+    def lock_inputs(
+        self, layer: LayerSpec, python_version: str | None = None
+    ) -> LockInputs:
+        """A layer's current lock inputs (lower layers' pins read from their locks)."""
+        packages_of = {
+            lower.env_name: self.lock_files(lower).read_packages()
+            for lower in self.spec.lower_layers(layer)
+        }
+        return make_inputs(
+            self.spec, layer, self.requirements(layer, python_version), packages_of
+        )
+
+    def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
+        """Whether each selected layer's lock is present and current."""
+        statuses = []
+        for layer in self.select(include):
+            if not layer.enabled:
+                continue
+            try:
+                inputs = self.lock_inputs(layer)
+            except Exception as exc:  # a lower layer has no usable lock
+                from venvstacks.errors import LockError
+
+                if not isinstance(exc, LockError):
+                    raise
+                statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
+                continue
+            statuses.append(check_lock(inputs, self.lock_files(layer)))
+        return statuses
+
+    def lock(
+        self,
+        include: Sequence[str] = (),
+        *,
+        if_needed: bool = False,
+        reset: Sequence[str] = (),
+        allow_missing: bool = False,
+        with_lower: bool = False,
+    ) -> LockReport:
+        """Lock the selected layers (lower layers first)."""
+        from venvstacks.engine.locking import lock_layers
+
+        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        reset_names = (
+            {layer.env_name for layer in self.select(reset, allow_missing=True)}
+            if reset
+            else set()
+        )
+        return lock_layers(self, layers, if_needed=if_needed, reset=reset_names)
+
+    def build(
+        self,
+        include: Sequence[str] = (),
+        *,
+        lock_if_needed: bool = False,
+        clean: bool = False,
+        allow_missing: bool = False,
+        with_lower: bool = False,
+    ) -> BuildReport:
+        """Build the selected layers' environments in the build folder."""
+        from venvstacks.engine.building import build_layers
+
+        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)

@@ -1,0 +1,1 @@
+"""Layer environments: layout, creation, installation, build stamps."""

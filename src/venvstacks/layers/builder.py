@@ -1,0 +1,141 @@
+"""Building one layer environment in the build folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvstacks.errors import BuildError
+from venvstacks.layers.install import linux_python_platform, sync_packages
+from venvstacks.layers.layout import (
+    LAYER_CONFIG_PATH,
+    LayerLayout,
+    RuntimeShape,
+    runtime_shape_from_config,
+)
+from venvstacks.layers.modules import install_modules
+from venvstacks.layers.venv import write_layer_config, write_layered_env
+from venvstacks.plugins.context import LayerContext
+from venvstacks.plugins.manager import PluginManager
+from venvstacks.reporting import Reporter
+from venvstacks.runtimes.model import ResolvedRuntime
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeRequest
+from venvstacks.uvtool import UvSettings
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """What every layer build of one run shares."""
+
+    uv: UvSettings
+    reporter: Reporter
+    plugins: PluginManager
+    target_platform: str
+    runtime_source: str
+    runtime_work_dir: Path
+    find_links: tuple[Path, ...] = ()
+    no_index: bool = False
+
+
+def read_runtime_shape(env_dir: Path) -> RuntimeShape | None:
+    """The shape of a built runtime layer, from its layer config (None if absent)."""
+    try:
+        config = json.loads((env_dir / LAYER_CONFIG_PATH).read_text("utf-8"))
+        return runtime_shape_from_config(config)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _sync(settings: BuildSettings, layer: LayerSpec, python: Path, pylock: Path) -> None:
+    sync_packages(
+        python,
+        pylock,
+        settings.uv,
+        settings.reporter,
+        layer.env_name,
+        python_platform=linux_python_platform(settings.target_platform, layer.linux_target),
+        find_links=settings.find_links,
+        no_index=settings.no_index,
+    )
+
+
+def build_runtime_env(
+    settings: BuildSettings,
+    ctx: LayerContext,
+    env_dir: Path,
+    pylock: Path,
+    runtime: ResolvedRuntime,
+) -> RuntimeShape:
+    """Copy the locked Python into ``env_dir`` (unless there) and install into it."""
+    from venvstacks.runtimes import (
+        adopt_runtime,
+        discover_installed,
+        make_scripts_relocatable,
+        not_found_error,
+    )
+
+    shape = read_runtime_shape(env_dir)
+    if shape is not None and shape.py_version != runtime.version:
+        shutil.rmtree(env_dir)
+        shape = None
+    elif shape is None and env_dir.exists():
+        shutil.rmtree(env_dir)
+    if shape is None:
+        prefix = settings.plugins.call(
+            "venvstacks_fetch_runtime",
+            ctx,
+            runtime=runtime,
+            source=settings.runtime_source,
+            work_dir=settings.runtime_work_dir,
+        )
+        if prefix is None:
+            raise not_found_error(
+                RuntimeRequest(runtime.implementation, runtime.version),
+                settings.runtime_source,
+                discover_installed(settings.uv),
+                ctx.name,
+            )
+        adopted = adopt_runtime(Path(prefix), runtime.version, env_dir)
+        shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
+    layout = LayerLayout(
+        env_name=ctx.name,
+        folder_name=env_dir.name,
+        kind="runtime",
+        python=shape.python,
+        py_version=shape.py_version,
+        site_dir=shape.site_dir,
+        base_python=shape.python,
+        pylib_dirs=(),
+    )
+    _sync(settings, ctx.spec, env_dir / shape.python, pylock)
+    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    make_scripts_relocatable(env_dir, shape.python)
+    write_layer_config(env_dir, layout)
+    return shape
+
+
+def build_layered_env(
+    settings: BuildSettings,
+    ctx: LayerContext,
+    env_dir: Path,
+    pylock: Path,
+    layout: LayerLayout,
+) -> None:
+    """Create or refresh a framework or application environment."""
+    layer = ctx.spec
+    runtime_python = env_dir.parent / layout.base_python.removeprefix("../")
+    if not runtime_python.exists():
+        raise BuildError(
+            f"its runtime interpreter {layout.base_python} is missing",
+            layer=ctx.name,
+            hint="Build the runtime layer first.",
+        )
+    write_layered_env(env_dir, layout)
+    _sync(settings, layer, env_dir / "bin" / "python", pylock)
+    if isinstance(layer, ApplicationSpec):
+        install_modules(
+            env_dir, layout.site_dir, [layer.launch_module, *layer.support_modules]
+        )
+    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)

@@ -1,0 +1,117 @@
+"""The venvstacks plugin API: every hook, in the order a stack's lifecycle calls them.
+
+Write a plugin as a module or object with functions decorated by
+:data:`venvstacks.hookimpl` and named like the specs below; declare it under the
+``venvstacks`` entry-point group, or pass it with ``-p MODULE`` /
+``VENVSTACKS_PLUGINS=MODULE[,MODULE...]``. Implementations may accept any subset of a
+hook's arguments, by name.
+
+Lifecycle, per layer (lower layers first):
+
+1. ``venvstacks_resolve_runtime``  (runtime layers, when locking)
+2. ``venvstacks_pre_lock``         (every layer, when locking or checking a lock)
+3. ``venvstacks_fetch_runtime``    (runtime layers, when building)
+4. ``venvstacks_post_install``     (every layer, after its packages are installed)
+5. ``venvstacks_pre_archive``      (every layer, after staging for export or archive)
+
+The ``layer`` argument is a read-only :class:`venvstacks.plugins.LayerContext`.
+An exception raised by a plugin stops the command with a :class:`HookError` naming the
+hook, the plugin and the layer. Hooks that change files must do so deterministically:
+archives are expected to be byte-for-byte reproducible, and the names of the plugins
+that ran are recorded in the published layer metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from venvstacks.plugins.context import LayerContext
+    from venvstacks.runtimes.model import ResolvedRuntime
+    from venvstacks.spec.model import RuntimeRequest
+
+PROJECT_NAME = "venvstacks"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec(firstresult=True)
+def venvstacks_resolve_runtime(
+    layer: LayerContext, request: RuntimeRequest, source: str
+) -> ResolvedRuntime | None:
+    """Choose the exact Python version a runtime layer will be locked and built with.
+
+    Called when a runtime layer is locked. The first non-None result wins; built-in
+    providers (installed interpreters, then python-build-standalone downloads) run last.
+
+    :param layer: the runtime layer being locked.
+    :param request: what the spec asked for (``cpython@3.11`` or ``cpython@3.11.7``).
+    :param source: ``"auto"``, ``"local"`` or ``"download"`` (``--runtime-source``);
+        a provider that does not serve this source returns None.
+    :return: a :class:`venvstacks.runtimes.ResolvedRuntime`, or None to pass.
+    """
+
+
+@hookspec
+def venvstacks_pre_lock(layer: LayerContext, requirements: list[str]) -> None:
+    """Adjust a layer's requirements before it is locked.
+
+    Called with the layer's requirement strings (after spec loading, in declared
+    order) whenever venvstacks needs the layer's lock inputs: before locking, and when
+    checking whether an existing lock is still valid. Implementations may append,
+    remove or replace entries in place; the result is what gets locked, and a change
+    makes the existing lock stale. Must be deterministic and quick.
+
+    :param layer: the layer about to be locked.
+    :param requirements: the mutable list of PEP 508 requirement strings.
+    """
+
+
+@hookspec(firstresult=True)
+def venvstacks_fetch_runtime(
+    layer: LayerContext, runtime: ResolvedRuntime, source: str, work_dir: Path
+) -> Path | None:
+    """Provide a Python installation folder for a locked runtime layer.
+
+    Called when a runtime layer is built. Return the prefix folder of an installation
+    of exactly ``runtime.version`` (it holds ``bin/python3.X`` and ``lib/python3.X``).
+    venvstacks copies it into the build folder and makes the copy relocatable; the
+    returned folder itself is never modified. The first non-None result wins.
+
+    :param layer: the runtime layer being built.
+    :param runtime: the version chosen when the layer was locked.
+    :param source: ``"auto"``, ``"local"`` or ``"download"``.
+    :param work_dir: a folder the provider may download or unpack into; it is kept
+        between builds, so providers can cache there.
+    :return: the installation prefix, or None to pass.
+    """
+
+
+@hookspec
+def venvstacks_post_install(layer: LayerContext, env_path: Path) -> None:
+    """Adjust a layer's environment after its packages are installed.
+
+    Called once per build of a layer, after its locked packages (and, for
+    applications, its launch and support modules) are in place and before venvstacks
+    applies its relocation fix-ups. Changes must be deterministic.
+
+    :param layer: the layer that was built.
+    :param env_path: the layer's environment folder in the build directory.
+    """
+
+
+@hookspec
+def venvstacks_pre_archive(layer: LayerContext, staging_path: Path) -> None:
+    """Adjust a layer's staged files before they are listed, hashed and archived.
+
+    Called after a layer has been staged for ``publish`` or ``local-export`` (the
+    staged folder is a relocatable copy named after the deployed layer) and before
+    its files are listed and hashed, so changes are covered by archive hashes.
+    Changes must be deterministic.
+
+    :param layer: the layer being archived or exported.
+    :param staging_path: the staged layer folder (its name is the deployed name).
+    """

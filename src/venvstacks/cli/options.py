@@ -36,7 +36,42 @@ spec_argument = click.argument(
     metavar="[SPEC]",
 )
 
+
+def _more_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    state = ctx.find_object(_state_type())
+    if value and state is not None:
+        state.verbosity = max(state.verbosity, 0) + value
+
+
+def _quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(_state_type())
+    if value and state is not None:
+        state.verbosity = -1
+
+
+def _state_type() -> type[Any]:
+    from venvstacks.cli.app import CliState
+
+    return CliState
+
+
 build_options = _compose(
+    click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_more_verbose,
+        help="More output (repeat for more).",
+    ),
+    click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_quiet,
+        help="Only print errors and results.",
+    ),
     click.option(
         "--build-dir",
         default="_build",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,11 +13,12 @@ from venvstacks.engine.scheduler import run_in_order
 from venvstacks.errors import LockError
 from venvstacks.lock.files import LockedPackage, LockMetadata
 from venvstacks.lock.inputs import make_inputs
-from venvstacks.lock.locker import LockRequest, lock_layer
+from venvstacks.lock.locker import lock_layer
+from venvstacks.lock.request import LockRequest
 from venvstacks.lock.status import check_lock
 from venvstacks.reporting import Outcome, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
-from venvstacks.spec.model import LayerSpec, RuntimeSpec
+from venvstacks.spec.model import LayerSpec, RuntimeRequest, RuntimeSpec
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
@@ -37,6 +39,39 @@ def resolve_runtime(stack: Stack, layer: RuntimeSpec) -> ResolvedRuntime:
     return resolved
 
 
+def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime) -> Path:
+    """An interpreter of a runtime's exact version, for uv to lock with.
+
+    The built runtime layer when it has that version; otherwise whatever the runtime
+    providers fetch (an installed interpreter, or a download).
+    """
+    from venvstacks.layers.builder import read_runtime_shape
+    from venvstacks.runtimes import discover_installed, not_found_error
+
+    env_dir = stack.build_dir / layer.env_name
+    shape = read_runtime_shape(env_dir)
+    if shape is not None and shape.py_version == runtime.version:
+        built = env_dir / shape.python
+        if built.exists():
+            return built
+    source = stack.options.runtime_source
+    prefix = stack.plugins.call(
+        "venvstacks_fetch_runtime",
+        stack.context(layer, runtime.version),
+        runtime=runtime,
+        source=source,
+        work_dir=stack.build_dir / "_runtimes",
+    )
+    if prefix is None:
+        request = RuntimeRequest(runtime.implementation, runtime.version)
+        raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
+    for name in (f"python{runtime.minor}", "python3"):
+        candidate = Path(prefix) / "bin" / name
+        if candidate.exists():
+            return candidate
+    raise LockError(f"no interpreter in {prefix}", layer=layer.env_name)
+
+
 class _LockRun:
     def __init__(
         self, stack: Stack, layers: Sequence[LayerSpec], if_needed: bool, reset: set[str]
@@ -46,6 +81,20 @@ class _LockRun:
         self.if_needed = if_needed
         self.reset = reset
         self.packages_of: dict[str, Sequence[LockedPackage]] = {}
+        self._interpreters: dict[str, Path] = {}
+        self._interpreter_lock = threading.Lock()
+
+    def interpreter(self, layer: LayerSpec, implementation: str, source: str) -> Path:
+        """The interpreter uv locks a layer with (one per runtime per run)."""
+        runtime_layer = self.stack.spec.runtime_of(layer)
+        with self._interpreter_lock:
+            found = self._interpreters.get(runtime_layer.env_name)
+            if found is None:
+                name, _, version = implementation.partition("@")
+                runtime = ResolvedRuntime(name, version, source, "")
+                found = lock_interpreter(self.stack, runtime_layer, runtime)
+                self._interpreters[runtime_layer.env_name] = found
+            return found
 
     def lower_packages(self, layer: LayerSpec) -> dict[str, Sequence[LockedPackage]]:
         found = {}
@@ -83,11 +132,12 @@ class _LockRun:
                 )
         if isinstance(layer, RuntimeSpec):
             runtime = resolve_runtime(stack, layer)
-            implementation, source = runtime.implementation_name, runtime.source
+            implementation, provider = runtime.implementation_name, runtime.source
         else:
             runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
             assert runtime_meta is not None  # checked by lower_packages
-            implementation, source = runtime_meta.python_implementation, ""
+            implementation = runtime_meta.python_implementation
+            provider = runtime_meta.runtime_source
         version = implementation.partition("@")[2]
         inputs = make_inputs(stack.spec, layer, stack.requirements(layer, version), lower)
         previous = files.read_meta()
@@ -97,10 +147,11 @@ class _LockRun:
                 files=files,
                 work_dir=stack.build_dir / "_lock",
                 python_implementation=implementation,
-                runtime_source=source,
+                runtime_source=provider,
                 versioned=layer.versioned,
                 exclude_newer=stack.spec.uv.exclude_newer,
                 reset=env_name in self.reset,
+                python=self.interpreter(layer, implementation, provider),
                 find_links=stack.options.local_wheels,
                 no_index=not stack.options.index,
             ),

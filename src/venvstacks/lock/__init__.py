@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs, make_inputs
-from venvstacks.lock.locker import LockOutcome, LockRequest, lock_layer
+from venvstacks.lock.locker import lock_layer
+from venvstacks.lock.request import LockOutcome, LockRequest
 from venvstacks.lock.status import LockStatus, check_lock
 
 __all__ = [

@@ -170,7 +170,8 @@ class _StackLoader:
         if runtime is not None and deps is not None:
             raise table.error(
                 "frameworks",
-                f"a {kind} layer names either a runtime or frameworks, not both",
+                f"{'an' if kind == 'application' else 'a'} {kind} layer names either "
+                "a runtime or frameworks, not both",
                 hint="Remove 'runtime'; the frameworks determine it.",
             )
         if runtime is None and deps is None:

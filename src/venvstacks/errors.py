@@ -57,7 +57,8 @@ class VenvStacksError(Exception):
         if where:
             text = f"{self.category} ({where}): {self.message}"
         if self.hint:
-            text += f" {self.hint}"
+            separator = " " if text.rstrip().endswith((".", "!", "?", ":", ")")) else ". "
+            text = text.rstrip() + separator + self.hint
         return text
 
     def __str__(self) -> str:

@@ -49,7 +49,7 @@ _Declared: TypeAlias = tuple[Table, CommonFields, str | None, list[str] | None]
 
 def load_stack_spec(path: str | os.PathLike[str]) -> StackSpec:
     """Read and validate a stack specification file."""
-    spec_path = Path(path).absolute()
+    spec_path = Path(os.path.abspath(path))
     try:
         if spec_path.is_dir():
             spec_path = spec_path / "venvstacks.toml"

@@ -1,0 +1,3 @@
+from common import greet
+
+print(greet())

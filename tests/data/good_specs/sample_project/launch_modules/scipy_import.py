@@ -1,0 +1,3 @@
+import scipy
+
+print(scipy.__version__)

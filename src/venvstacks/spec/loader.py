@@ -98,16 +98,16 @@ class _StackLoader:
             raise top.error("tool", "'tool' must be a table")
         self.uv = load_uv_config(self.spec_path, top.data)
         runtimes = self._runtimes(top.tables("runtimes"))
-        frameworks = self._layered(top.tables("frameworks"), "framework", runtimes, {})
-        applications = self._layered(
-            top.tables("applications"), "application", runtimes, frameworks
-        )
         if not runtimes:
             raise SpecError(
                 "the stack defines no runtime layers",
                 field="runtimes",
                 hint="Add at least one [[runtimes]] table.",
             )
+        frameworks = self._layered(top.tables("frameworks"), "framework", runtimes, {})
+        applications = self._layered(
+            top.tables("applications"), "application", runtimes, frameworks
+        )
         return StackSpec(
             path=self.spec_path,
             runtimes=frozen_map(runtimes),  # type: ignore[arg-type]

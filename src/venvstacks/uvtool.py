@@ -35,21 +35,41 @@ _SCRUBBED_VARS = (
 )
 
 
+_FIND_LOCK = threading.Lock()
+
+
 @functools.cache
-def uv_binary() -> str:
-    """The uv executable shipped with the ``uv`` package this tool depends on."""
+def _find_uv() -> str:
     from uv import find_uv_bin
 
     return os.fspath(find_uv_bin())
 
 
+def uv_binary() -> str:
+    """The uv executable shipped with the ``uv`` package this tool depends on.
+
+    Thread safe: ``find_uv_bin`` reads ``sysconfig``, whose first use is not (two
+    threads initialising it at once can see half-filled config variables).
+    """
+    with _FIND_LOCK:
+        return _find_uv()
+
+
 @functools.cache
-def uv_version() -> str:
-    """uv's version string (``0.9.5``)."""
+def _uv_version() -> str:
     out = subprocess.run(
         [uv_binary(), "--version"], capture_output=True, text=True, check=False
     ).stdout.split()
     return out[1] if len(out) > 1 else "unknown"
+
+
+def uv_version() -> str:
+    """uv's version string (``0.9.5``)."""
+    with _VERSION_LOCK:
+        return _uv_version()
+
+
+_VERSION_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)

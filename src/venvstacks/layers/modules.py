@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from venvstacks.fsutil import remove_path
 from venvstacks.spec.model import module_name
 
 #: Records which module names venvstacks copied in, so stale ones can be removed.
@@ -47,13 +48,6 @@ def module_hash(source: Path) -> str:
     return modules_hash([source])
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
 def install_modules(env_dir: Path, site_dir: str, sources: Sequence[Path]) -> None:
     """Copy modules into ``site_dir``, replacing earlier copies and removing stale ones."""
     target_dir = env_dir / site_dir
@@ -65,10 +59,10 @@ def install_modules(env_dir: Path, site_dir: str, sources: Sequence[Path]) -> No
     names = [source.name for source in sources]
     for old in previous:
         if isinstance(old, str) and old not in names and "/" not in old:
-            _remove(target_dir / old)
+            remove_path(target_dir / old)
     for source in sources:
         destination = target_dir / source.name
-        _remove(destination)
+        remove_path(destination)
         for relative, path in _files(source):
             copied = target_dir / relative
             copied.parent.mkdir(parents=True, exist_ok=True)

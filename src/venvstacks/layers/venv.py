@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from venvstacks.fsutil import write_text_if_changed
 from venvstacks.layers.layout import LAYER_CONFIG_PATH, LayerLayout
 
 LINK_MODULE = "_venvstacks_layers"
@@ -49,13 +50,12 @@ def _replace_symlink(link: Path, target: str) -> None:
 
 
 def _write_if_changed(path: Path, text: str) -> None:
-    try:
-        if path.read_text("utf-8") == text:
-            return
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8", newline="\n")
+    """Write ``text`` unless already there, replacing (never writing through) the file.
+
+    Staged layers may hard-link files of the build folder: writing in place would
+    change the build folder too, replacing the directory entry does not.
+    """
+    write_text_if_changed(path, text)
 
 
 def link_module_source(layout: LayerLayout) -> str:

@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from venvstacks.errors import LockError
+from venvstacks.fsutil import write_text_if_changed
+
+__all__ = [
+    "LOCK_FORMAT",
+    "InheritedPackage",
+    "LockFiles",
+    "LockMetadata",
+    "LockedPackage",
+    "parse_pylock_packages",
+    "sha256_text",
+    "write_text_if_changed",
+]
 
 #: Bumped when the meaning of the lock metadata changes incompatibly.
 LOCK_FORMAT = 1
@@ -27,20 +38,6 @@ LOCK_FORMAT = 1
 def sha256_text(text: str) -> str:
     """``sha256:<hex>`` of UTF-8 text."""
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def write_text_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` atomically unless the file already holds it; True if written."""
-    try:
-        if path.read_text("utf-8") == text:
-            return False
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    temp.write_text(text, "utf-8", newline="\n")
-    os.replace(temp, path)
-    return True
 
 
 @dataclass(frozen=True)

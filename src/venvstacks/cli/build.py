@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import rich_click as click
 
 from venvstacks.cli.app import CliState, cli, pass_state
-from venvstacks.cli.options import build_options, selection_options, spec_argument
-from venvstacks.cli.summary import print_build_report
+from venvstacks.cli.options import (
+    SpecLocation,
+    build_options,
+    publish_options,
+    selection_options,
+    spec_argument,
+)
+from venvstacks.cli.summary import print_build_report, print_publish_report
+from venvstacks.engine.results import BuildReport, PublishReport
+
+
+@dataclass(frozen=True)
+class _BuildResult:
+    build: BuildReport
+    publish: PublishReport | None
 
 
 @cli.command()
@@ -29,18 +43,46 @@ from venvstacks.cli.summary import print_build_report
     envvar="VENVSTACKS_CLEAN",
     help="Remove existing layer environments and build them from scratch.",
 )
+@click.option(
+    "--publish",
+    "and_publish",
+    is_flag=True,
+    envvar="VENVSTACKS_PUBLISH",
+    help="Publish the built layers afterwards (see 'venvstacks publish').",
+)
+@publish_options
 @pass_state
 def build(state: CliState, /, spec_path: str, **params: Any) -> None:
     """Build layer environments from their locks (only what changed)."""
-    state.run(
-        spec_path,
-        params,
-        lambda stack: stack.build(
+    output = SpecLocation.from_argument(spec_path).resolve(params["output_dir"])
+
+    def action(stack: Any) -> _BuildResult:
+        common = dict(
+            allow_missing=params["allow_missing"],
+            with_lower=params["include_dependencies"],
+        )
+        built = stack.build(
             params["include"],
             lock_if_needed=params["lock_if_needed"],
             clean=params["clean"],
-            allow_missing=params["allow_missing"],
-            with_lower=params["include_dependencies"],
-        ),
-        lambda report: print_build_report(state, report),
-    )
+            **common,
+        )
+        published = None
+        if params["and_publish"]:
+            published = stack.publish(
+                output,
+                params["include"],
+                fmt=params["format"],
+                tag_outputs=params["tag_outputs"],
+                force=params["force"],
+                dry_run=params["dry_run"],
+                **common,
+            )
+        return _BuildResult(built, published)
+
+    def render(result: _BuildResult) -> None:
+        print_build_report(state, result.build)
+        if result.publish is not None:
+            print_publish_report(state, result.publish)
+
+    state.run(spec_path, params, action, render)

@@ -139,6 +139,43 @@ selection_options = _compose(
 )
 
 
+publish_options = _compose(
+    click.option(
+        "--output-dir",
+        default="_artifacts",
+        envvar="VENVSTACKS_OUTPUT_DIR",
+        show_default=True,
+        help="Folder for archives and metadata (relative to the spec's folder).",
+    ),
+    click.option(
+        "--format",
+        type=click.Choice(["xz", "gz", "zst", "zip"]),
+        default="xz",
+        envvar="VENVSTACKS_FORMAT",
+        show_default=True,
+        help="Archive format: tar.xz (as the reference), tar.gz, tar.zst or zip.",
+    ),
+    click.option(
+        "--tag-outputs",
+        is_flag=True,
+        envvar="VENVSTACKS_TAG_OUTPUTS",
+        help="Name archives <layer>-<platform>-<build number> and tag metadata files.",
+    ),
+    click.option(
+        "--force",
+        is_flag=True,
+        envvar="VENVSTACKS_FORCE",
+        help="Archive even layers whose inputs did not change.",
+    ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        envvar="VENVSTACKS_DRY_RUN",
+        help="Show what would be written; write nothing.",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class SpecLocation:
     """The spec file and the folder relative option paths start from."""

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from venvstacks.cli.app import CliState
-from venvstacks.engine.results import BuildReport, LockReport
+from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 
 
 def _counts(outcomes: Sequence[str]) -> str:
@@ -44,3 +44,22 @@ def print_build_report(state: CliState, report: BuildReport) -> None:
     if report.locks is not None and report.locks.changed:
         lock_part = f" (relocked {len(report.locks.changed)})"
     state.out.print(f"Build finished{lock_part}: {_counts(outcomes)}.", highlight=False)
+
+
+def print_publish_report(state: CliState, report: PublishReport) -> None:
+    """List what publish or local-export wrote (or would write, for a dry run)."""
+    for result in report.layers:
+        name = result.path.name
+        if report.dry_run:
+            verb = "would write" if result.outcome == "planned" else "unchanged"
+        else:
+            verb = {"archived": "wrote", "exported": "exported"}.get(
+                result.outcome, "unchanged"
+            )
+        size = result.metadata.get("archive_size")
+        size_text = f" ({int(str(size)) / 1e6:.1f} MB)" if size is not None else ""
+        state.out.print(f"{verb:>11}  {name}{size_text}", highlight=False)
+    if report.manifest is not None:
+        state.out.print(f"Metadata: {report.manifest}", highlight=False)
+    if not report.layers:
+        state.out.print("No layers to publish for this platform.")

@@ -68,3 +68,41 @@ class BuildReport:
     def nothing_to_do(self) -> bool:
         """True when every selected layer was already up to date."""
         return not self.built and (self.locks is None or not self.locks.changed)
+
+
+PublishOutcomeKind: TypeAlias = Literal["archived", "unchanged", "planned", "exported"]
+
+
+@dataclass(frozen=True)
+class LayerPublishResult:
+    """What ``publish`` (or ``local_export``) did with one layer.
+
+    ``outcome``: ``archived``/``exported`` (written now), ``unchanged`` (the existing
+    output already matches its inputs), ``planned`` (dry run: would be written).
+    ``path`` is the archive (publish) or the exported folder (local export).
+    """
+
+    env_name: str
+    deployed_name: str
+    outcome: PublishOutcomeKind
+    path: Path
+    metadata: dict[str, object]
+    seconds: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """The result of publishing or exporting a selection of layers."""
+
+    layers: tuple[LayerPublishResult, ...]
+    output_dir: Path
+    manifest: Path | None
+    dry_run: bool = False
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        """Env names whose archive or export was written in this run."""
+        return tuple(
+            r.env_name for r in self.layers if r.outcome in ("archived", "exported")
+        )

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from venvstacks.engine.options import EngineOptions
-from venvstacks.engine.results import BuildReport, LockReport
-from venvstacks.errors import UsageError
+from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.errors import LockError, UsageError
 from venvstacks.lock.files import LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs, make_inputs
 from venvstacks.lock.status import LockStatus, check_lock
@@ -164,11 +164,7 @@ class Stack:
                 continue
             try:
                 inputs = self.lock_inputs(layer)
-            except Exception as exc:  # a lower layer has no usable lock
-                from venvstacks.errors import LockError
-
-                if not isinstance(exc, LockError):
-                    raise
+            except LockError as exc:  # a lower layer has no usable lock
                 statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
                 continue
             statuses.append(check_lock(inputs, self.lock_files(layer)))
@@ -208,3 +204,48 @@ class Stack:
 
         layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
         return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
+
+    def publish(
+        self,
+        output_dir: str | os.PathLike[str],
+        include: Sequence[str] = (),
+        *,
+        fmt: str = "xz",
+        tag_outputs: bool = False,
+        force: bool = False,
+        dry_run: bool = False,
+        allow_missing: bool = False,
+        with_lower: bool = False,
+    ) -> PublishReport:
+        """Archive the selected built layers into ``output_dir`` with metadata."""
+        from venvstacks.archive import archive_format
+        from venvstacks.export.publish import PublishOptions, publish_layers
+
+        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        options = PublishOptions(
+            output_dir=Path(os.path.abspath(output_dir)),
+            fmt=archive_format(fmt),
+            tag_outputs=tag_outputs,
+            force=force,
+            dry_run=dry_run,
+        )
+        return publish_layers(self, layers, options)
+
+    def local_export(
+        self,
+        output_dir: str | os.PathLike[str],
+        include: Sequence[str] = (),
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+        allow_missing: bool = False,
+        with_lower: bool = False,
+    ) -> PublishReport:
+        """Export the selected built layers as ready-to-run folders in ``output_dir``."""
+        from venvstacks.export.local import ExportOptions, export_layers
+
+        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        options = ExportOptions(
+            output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
+        )
+        return export_layers(self, layers, options)

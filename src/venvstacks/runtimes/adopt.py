@@ -122,8 +122,6 @@ def adopt_runtime(installed_prefix: Path, version: str, dest: Path) -> AdoptedRu
     return adopted
 
 
-# Copying -----------------------------------------------------------------------------
-
 
 def _copy_installation(source: Path, minor: str, target: Path) -> None:
     python_name = f"python{minor}"
@@ -245,8 +243,6 @@ def _drop_dangling_links(root: Path) -> None:
         for link in dangling:
             link.unlink()
 
-
-# After copying -----------------------------------------------------------------------
 
 
 def _build_prefixes(stdlib: Path) -> set[str]:

@@ -154,8 +154,6 @@ def sort_installed(found: Iterable[InstalledPython]) -> list[InstalledPython]:
     )
 
 
-# Candidates --------------------------------------------------------------------------
-
 
 @functools.cache
 def _discover(

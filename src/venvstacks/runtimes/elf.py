@@ -13,6 +13,7 @@ import shutil
 import struct
 import subprocess
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,3 +161,23 @@ def set_search_path(path: Path, search_path: SearchPath) -> None:
     if result.returncode != 0:
         reason = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
         raise BuildError(f"patchelf could not rewrite the library path of {path}: {reason}")
+
+
+STRIP_ENV_VAR = "VENVSTACKS_STRIP_RUNTIMES"
+
+
+def strip_debug_info(paths: Sequence[Path]) -> bool:
+    """Remove debug sections from ELF files with ``strip --strip-debug``.
+
+    Debug information is about half of an unstripped CPython's size and is never
+    used at run time. Skipped (returning False) when ``strip`` is not installed or
+    ``VENVSTACKS_STRIP_RUNTIMES=0``; failures leave the files as they were.
+    """
+    if os.environ.get(STRIP_ENV_VAR, "1").strip().lower() in ("0", "false", "no"):
+        return False
+    strip = shutil.which("strip")
+    if strip is None or not paths:
+        return False
+    command = [strip, "--strip-debug", *(os.fspath(p) for p in paths)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.returncode == 0

@@ -57,6 +57,8 @@ def make_relocatable(
 ) -> RelocationSummary:
     """Rewrite a runtime copy so nothing in it depends on the old prefix.
 
+    ELF files also lose their debug sections (see :func:`elf.strip_debug_info`).
+
     :param root: the runtime copy (modified in place).
     :param old_prefixes: the folders the installation was built for or found in.
     :param python_rel: the copy's interpreter, relative to ``root`` (``bin/python3.12``).
@@ -66,6 +68,7 @@ def make_relocatable(
     files = sorted(_regular_files(root))
     elf_files = [rel for rel in files if elf.is_elf(root / rel)]
     patched = _relocate_elf_files(root, elf_files, matcher)
+    elf.strip_debug_info([root / rel for rel in elf_files])
     kinds = ("sysconfigdata", "pkgconfig", "scripts", "text")
     changed: dict[str, list[str]] = {kind: [] for kind in kinds}
     elf_set = set(elf_files)
@@ -91,8 +94,6 @@ def _regular_files(root: Path) -> Iterator[str]:
             if not path.is_symlink():
                 yield path.relative_to(root).as_posix()
 
-
-# ELF files ---------------------------------------------------------------------------
 
 
 def relative_search_path(
@@ -146,8 +147,6 @@ def _ensure_writable(path: Path) -> None:
     if not mode & stat.S_IWUSR:
         path.chmod(mode | stat.S_IWUSR)
 
-
-# Text files --------------------------------------------------------------------------
 
 
 def _rewrite_text_file(
@@ -244,8 +243,6 @@ def rewrite_pkgconfig(text: str, file_rel: str, matcher: PrefixMatcher) -> str:
             lines.append(matcher.replace(line, "${prefix}"))
     return "".join(lines)
 
-
-# _sysconfigdata ----------------------------------------------------------------------
 
 
 def read_build_time_vars(text: str) -> dict[str, object] | None:

@@ -122,7 +122,6 @@ def adopt_runtime(installed_prefix: Path, version: str, dest: Path) -> AdoptedRu
     return adopted
 
 
-
 def _copy_installation(source: Path, minor: str, target: Path) -> None:
     python_name = f"python{minor}"
     bin_dir = target / "bin"
@@ -242,7 +241,6 @@ def _drop_dangling_links(root: Path) -> None:
             return
         for link in dangling:
             link.unlink()
-
 
 
 def _build_prefixes(stdlib: Path) -> set[str]:

@@ -154,7 +154,6 @@ def sort_installed(found: Iterable[InstalledPython]) -> list[InstalledPython]:
     )
 
 
-
 @functools.cache
 def _discover(
     path_env: str, pyenv_root_env: str, settings: UvSettings

@@ -95,7 +95,6 @@ def _regular_files(root: Path) -> Iterator[str]:
                 yield path.relative_to(root).as_posix()
 
 
-
 def relative_search_path(
     entries: Iterable[str], file_rel: str, matcher: PrefixMatcher
 ) -> tuple[str, ...]:
@@ -146,7 +145,6 @@ def _ensure_writable(path: Path) -> None:
     mode = path.stat().st_mode
     if not mode & stat.S_IWUSR:
         path.chmod(mode | stat.S_IWUSR)
-
 
 
 def _rewrite_text_file(
@@ -242,7 +240,6 @@ def rewrite_pkgconfig(text: str, file_rel: str, matcher: PrefixMatcher) -> str:
         else:
             lines.append(matcher.replace(line, "${prefix}"))
     return "".join(lines)
-
 
 
 def read_build_time_vars(text: str) -> dict[str, object] | None:

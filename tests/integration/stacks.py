@@ -55,13 +55,16 @@ requirements = ["packaging"]
 exclude-newer = "2025-06-01T00:00:00Z"
 """
 
-_REPORT = """
-import importlib, json, sys
-from tool_support import where
-
-def main(names):
-    print(json.dumps({n: where(importlib.import_module(n)) for n in names}))
-"""
+#: Which layer app-tool imports each module from.
+TOOL_IMPORTS = {
+    "idna": "framework-http",
+    "yaml": "framework-yaml",
+    "markupsafe": "framework-web",
+    "attrs": "app-tool",
+    "six": "cpython-3.11",
+    "certifi": "framework-http",
+    "tool_support": "app-tool",
+}
 
 LAYERED_FILES = {
     "launch/tool/__init__.py": "",

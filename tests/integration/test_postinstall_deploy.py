@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_postinstall import layered_layout, runtime_layout
 from venvstacks._injected import POSTINSTALL_SCRIPT
 from venvstacks.archive import SUFFIXES, ArchiveFormat, unpack_archive, write_archive
-from venvstacks.layers.layout import LayerLayout
 from venvstacks.layers.venv import write_layer_config, write_layered_env
 from venvstacks.runtimes import adopt_runtime
 
@@ -52,31 +52,6 @@ CHECK = (
 )
 
 
-def _layout(name: str, lower: tuple[str, ...]) -> LayerLayout:
-    return LayerLayout(
-        env_name=name,
-        folder_name=name,
-        kind="framework",
-        python="bin/python",
-        py_version="3.11.7",
-        site_dir=SITE,
-        base_python=f"../{RUNTIME}/bin/python3.11",
-        pylib_dirs=(*(f"../{low}/{SITE}" for low in lower), f"../{RUNTIME}/{SITE}"),
-    )
-
-
-RUNTIME_LAYOUT = LayerLayout(
-    env_name=RUNTIME,
-    folder_name=RUNTIME,
-    kind="runtime",
-    python="bin/python3.11",
-    py_version="3.11.7",
-    site_dir=SITE,
-    base_python="bin/python3.11",
-    pylib_dirs=(),
-)
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete, working deployment to copy from."""
@@ -85,10 +60,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     deploy = tmp_path_factory.mktemp("template") / "build"
     runtime = deploy / RUNTIME
     adopt_runtime(SOURCE_PYTHON, "3.11.7", runtime)
-    write_layer_config(runtime, RUNTIME_LAYOUT)
-    write_layered_env(deploy / FRAMEWORK, _layout(FRAMEWORK, ()))
+    write_layer_config(runtime, runtime_layout())
+    write_layered_env(deploy / FRAMEWORK, layered_layout(FRAMEWORK))
     (deploy / FRAMEWORK / SITE / "fwmod.py").write_text("VALUE = 'from the framework'\n")
-    write_layered_env(deploy / APP, _layout(APP, (FRAMEWORK,)))
+    write_layered_env(deploy / APP, layered_layout(APP, (FRAMEWORK,)))
     for layer in (RUNTIME, FRAMEWORK, APP):
         shutil.copy(POSTINSTALL_SCRIPT, deploy / layer / "postinstall.py")
     return deploy

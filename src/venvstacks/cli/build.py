@@ -12,9 +12,11 @@ from venvstacks.cli.options import (
     SpecLocation,
     build_options,
     publish_options,
+    selection,
     selection_options,
     spec_argument,
 )
+from venvstacks.cli.publish import publish_with
 from venvstacks.cli.summary import print_build_report, print_publish_report
 from venvstacks.engine.results import BuildReport, PublishReport
 
@@ -57,27 +59,13 @@ def build(state: CliState, /, spec_path: str, **params: Any) -> None:
     output = SpecLocation.from_argument(spec_path).resolve(params["output_dir"])
 
     def action(stack: Any) -> _BuildResult:
-        common = dict(
-            allow_missing=params["allow_missing"],
-            with_lower=params["include_dependencies"],
-        )
         built = stack.build(
             params["include"],
             lock_if_needed=params["lock_if_needed"],
             clean=params["clean"],
-            **common,
+            **selection(params),
         )
-        published = None
-        if params["and_publish"]:
-            published = stack.publish(
-                output,
-                params["include"],
-                fmt=params["format"],
-                tag_outputs=params["tag_outputs"],
-                force=params["force"],
-                dry_run=params["dry_run"],
-                **common,
-            )
+        published = publish_with(stack, output, params) if params["and_publish"] else None
         return _BuildResult(built, published)
 
     def render(result: _BuildResult) -> None:

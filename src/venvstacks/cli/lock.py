@@ -7,7 +7,12 @@ from typing import Any
 import rich_click as click
 
 from venvstacks.cli.app import CliState, cli, pass_state
-from venvstacks.cli.options import build_options, selection_options, spec_argument
+from venvstacks.cli.options import (
+    build_options,
+    selection,
+    selection_options,
+    spec_argument,
+)
 from venvstacks.cli.summary import print_lock_report
 
 
@@ -42,8 +47,7 @@ def lock(state: CliState, /, spec_path: str, **params: Any) -> None:
             params["include"],
             if_needed=params["if_needed"],
             reset=params["reset_lock"],
-            allow_missing=params["allow_missing"],
-            with_lower=params["include_dependencies"],
+            **selection(params),
         ),
         lambda report: print_lock_report(state, report),
     )

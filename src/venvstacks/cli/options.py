@@ -139,14 +139,41 @@ selection_options = _compose(
 )
 
 
-publish_options = _compose(
-    click.option(
+def selection(params: dict[str, Any]) -> dict[str, Any]:
+    """The layer selection keywords of engine calls, from parsed parameters."""
+    return {
+        "allow_missing": params["allow_missing"],
+        "with_lower": params["include_dependencies"],
+    }
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    envvar="VENVSTACKS_FORCE",
+    help="Write even layers whose inputs did not change.",
+)
+dry_run_option = click.option(
+    "--dry-run",
+    is_flag=True,
+    envvar="VENVSTACKS_DRY_RUN",
+    help="Show what would be written; write nothing.",
+)
+
+
+def output_dir_option(default: str, what: str) -> Callable[[F], F]:
+    """``--output-dir`` with a default folder name beside the spec."""
+    return click.option(
         "--output-dir",
-        default="_artifacts",
+        default=default,
         envvar="VENVSTACKS_OUTPUT_DIR",
         show_default=True,
-        help="Folder for archives and metadata (relative to the spec's folder).",
-    ),
+        help=f"Folder for {what} (relative to the spec's folder).",
+    )
+
+
+publish_options = _compose(
+    output_dir_option("_artifacts", "archives and metadata"),
     click.option(
         "--format",
         type=click.Choice(["xz", "gz", "zst", "zip"]),
@@ -161,18 +188,8 @@ publish_options = _compose(
         envvar="VENVSTACKS_TAG_OUTPUTS",
         help="Name archives <layer>-<platform>-<build number> and tag metadata files.",
     ),
-    click.option(
-        "--force",
-        is_flag=True,
-        envvar="VENVSTACKS_FORCE",
-        help="Archive even layers whose inputs did not change.",
-    ),
-    click.option(
-        "--dry-run",
-        is_flag=True,
-        envvar="VENVSTACKS_DRY_RUN",
-        help="Show what would be written; write nothing.",
-    ),
+    force_option,
+    dry_run_option,
 )
 
 

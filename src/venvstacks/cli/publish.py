@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
-
-import rich_click as click
 
 from venvstacks.cli.app import CliState, cli, pass_state
 from venvstacks.cli.options import (
     SpecLocation,
     build_options,
+    dry_run_option,
+    force_option,
+    output_dir_option,
     publish_options,
+    selection,
     selection_options,
     spec_argument,
 )
 from venvstacks.cli.summary import print_publish_report
+from venvstacks.engine.results import PublishReport
+
+
+def publish_with(stack: Any, output: Path, params: dict[str, Any]) -> PublishReport:
+    """Call ``stack.publish`` with the publishing options of a command."""
+    report: PublishReport = stack.publish(
+        output,
+        params["include"],
+        fmt=params["format"],
+        tag_outputs=params["tag_outputs"],
+        force=params["force"],
+        dry_run=params["dry_run"],
+        **selection(params),
+    )
+    return report
 
 
 @cli.command()
@@ -33,16 +51,7 @@ def publish(state: CliState, /, spec_path: str, **params: Any) -> None:
     state.run(
         spec_path,
         params,
-        lambda stack: stack.publish(
-            output,
-            params["include"],
-            fmt=params["format"],
-            tag_outputs=params["tag_outputs"],
-            force=params["force"],
-            dry_run=params["dry_run"],
-            allow_missing=params["allow_missing"],
-            with_lower=params["include_dependencies"],
-        ),
+        lambda stack: publish_with(stack, output, params),
         lambda report: print_publish_report(state, report),
     )
 
@@ -51,25 +60,9 @@ def publish(state: CliState, /, spec_path: str, **params: Any) -> None:
 @spec_argument
 @build_options
 @selection_options
-@click.option(
-    "--output-dir",
-    default="_export",
-    envvar="VENVSTACKS_OUTPUT_DIR",
-    show_default=True,
-    help="Folder receiving the layer folders (relative to the spec's folder).",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    envvar="VENVSTACKS_FORCE",
-    help="Export even layers whose inputs did not change.",
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    envvar="VENVSTACKS_DRY_RUN",
-    help="Show what would be exported; write nothing.",
-)
+@output_dir_option("_export", "the exported layer folders")
+@force_option
+@dry_run_option
 @pass_state
 def local_export(state: CliState, /, spec_path: str, **params: Any) -> None:
     """Export built layers as folders that run in place (hard links where possible)."""
@@ -82,8 +75,7 @@ def local_export(state: CliState, /, spec_path: str, **params: Any) -> None:
             params["include"],
             force=params["force"],
             dry_run=params["dry_run"],
-            allow_missing=params["allow_missing"],
-            with_lower=params["include_dependencies"],
+            **selection(params),
         ),
         lambda report: print_publish_report(state, report),
     )

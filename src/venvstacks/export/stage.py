@@ -67,7 +67,7 @@ def copy_tree(source: Path, target: Path, *, hardlink: bool = True) -> list[str]
         relative_root = root_path.relative_to(source).as_posix()
         prefix = "" if relative_root == "." else relative_root + "/"
         kept_dirs = []
-        for name in sorted(dirs):
+        for name in sorted([*dirs, *files]):
             relative = prefix + name
             if not is_shipped(relative):
                 skipped.append(relative)
@@ -75,20 +75,12 @@ def copy_tree(source: Path, target: Path, *, hardlink: bool = True) -> list[str]
             path = root_path / name
             if path.is_symlink():
                 (target / relative).symlink_to(os.readlink(path))
-            else:
+            elif path.is_dir():
                 (target / relative).mkdir()
                 kept_dirs.append(name)
-        dirs[:] = kept_dirs
-        for name in sorted(files):
-            relative = prefix + name
-            if not is_shipped(relative):
-                skipped.append(relative)
-                continue
-            path = root_path / name
-            if path.is_symlink():
-                (target / relative).symlink_to(os.readlink(path))
             else:
                 _link_or_copy(path, target / relative, hardlink)
+        dirs[:] = kept_dirs
     return skipped
 
 

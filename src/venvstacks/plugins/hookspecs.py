@@ -112,6 +112,11 @@ def venvstacks_pre_archive(layer: LayerContext, staging_path: Path) -> None:
     its files are listed and hashed, so changes are covered by archive hashes.
     Changes must be deterministic.
 
+    Staged files may be hard links to the layer's build environment: to change a
+    file, write a new one in its place (write elsewhere, then rename over it, or
+    unlink it first) rather than modifying it in place, or the build environment
+    changes too. Adding and deleting files is always safe.
+
     :param layer: the layer being archived or exported.
     :param staging_path: the staged layer folder (its name is the deployed name).
     """

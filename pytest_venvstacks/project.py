@@ -80,17 +80,36 @@ class StackProject:
             reporter=self.reporter,
         )
 
+    def _split(
+        self, plugins: Iterable[object], kwargs: dict[str, Any]
+    ) -> tuple[Stack, dict[str, Any]]:
+        """A Stack with the engine options among ``kwargs``; the rest are call arguments."""
+        from dataclasses import fields
+
+        from venvstacks.engine.options import EngineOptions
+
+        names = {f.name for f in fields(EngineOptions)}
+        options = {k: v for k, v in kwargs.items() if k in names}
+        call = {k: v for k, v in kwargs.items() if k not in names}
+        return self.stack(plugins, **options), call
+
     def lock(
         self, *include: str, plugins: Iterable[object] = (), **kwargs: Any
     ) -> LockReport:
-        """Lock the stack (or the included layers)."""
-        return self.stack(plugins).lock(include, **kwargs)
+        """Lock the stack (or the included layers).
+
+        Keyword arguments naming EngineOptions fields (``index``, ``local_wheels``,
+        ...) set options; the others go to :meth:`Stack.lock`.
+        """
+        stack, call = self._split(plugins, kwargs)
+        return stack.lock(include, **call)
 
     def build(
         self, *include: str, plugins: Iterable[object] = (), **kwargs: Any
     ) -> BuildReport:
-        """Build the stack (or the included layers)."""
-        return self.stack(plugins).build(include, **kwargs)
+        """Build the stack (or the included layers); keywords as for :meth:`lock`."""
+        stack, call = self._split(plugins, kwargs)
+        return stack.build(include, **call)
 
     def env_path(self, env_name: str) -> Path:
         """A layer's environment in the build folder."""

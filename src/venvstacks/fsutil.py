@@ -36,3 +36,14 @@ def remove_path(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def tree_size(root: Path) -> int:
+    """Total bytes of the regular files under ``root`` (symlinks not followed)."""
+    total = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                total += path.stat().st_size
+    return total

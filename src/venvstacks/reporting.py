@@ -53,6 +53,16 @@ class Note:
 
 
 @dataclass(frozen=True)
+class DataProgress:
+    """Bytes of a layer's data processed so far (archiving), out of ``total``."""
+
+    step: str
+    layer: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class PlanReady:
     """The engine decided which layers a command will touch, in order."""
 
@@ -60,7 +70,7 @@ class PlanReady:
     layers: tuple[str, ...]
 
 
-Event: TypeAlias = StepStarted | StepFinished | Output | Note | PlanReady
+Event: TypeAlias = StepStarted | StepFinished | Output | Note | PlanReady | DataProgress
 
 
 class Reporter(Protocol):

@@ -117,3 +117,25 @@ def test_lock_status_detects_missing_edited_and_stale(stack, tmp_path: Path) -> 
         LockFiles.for_layer(tmp_path, "cpython-3.12").pylock.name
         == "pylock.cpython-3_12.toml"
     )
+
+
+def test_local_file_urls_become_paths_relative_to_the_lock(tmp_path: Path) -> None:
+    from venvstacks.lock.portable import relative_local_paths
+
+    text = (
+        '[[packages]]\nname = "x"\nversion = "1.0"\n'
+        'index = "file:///proj/wheels"\n'
+        'wheels = [{ url = "file:///proj/my%20wheels/x-1.0-py3-none-any.whl", '
+        'hashes = { sha256 = "ab" } }]\n'
+        'sdist = { url = "https://files.example/x-1.0.tar.gz", hashes = { sha256 = "cd" } }\n'
+    )
+    out = relative_local_paths(text, Path("/proj/requirements/app-x"))
+    assert "file://" not in out
+    assert (
+        'name = "x-1.0-py3-none-any.whl", path = "../../my wheels/x-1.0-py3-none-any.whl"'
+        in out
+    )
+    assert 'url = "https://files.example/x-1.0.tar.gz"' in out
+    import tomllib
+
+    assert tomllib.loads(out)["packages"][0]["wheels"][0]["path"].startswith("../../")

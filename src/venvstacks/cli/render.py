@@ -16,7 +16,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from venvstacks.reporting import Event, Note, Output, PlanReady, StepFinished, StepStarted
+from venvstacks.reporting import (
+    DataProgress,
+    Event,
+    Note,
+    Output,
+    PlanReady,
+    StepFinished,
+    StepStarted,
+)
 
 _OUTCOME_STYLE = {
     "done": ("green", "✓"),
@@ -45,6 +53,8 @@ class RichReporter:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._active: dict[str, str] = {}
+        self._data_task: TaskID | None = None
+        self._data: dict[str, tuple[int, int]] = {}
 
     def __enter__(self) -> RichReporter:
         return self
@@ -80,14 +90,18 @@ class RichReporter:
                     SpinnerColumn(),
                     TextColumn("[bold]{task.description}"),
                     BarColumn(),
-                    TextColumn("{task.completed}/{task.total}"),
+                    TextColumn("{task.fields[count]}"),
                     TimeElapsedColumn(),
                     console=self.console,
                     transient=True,
                 )
                 self._progress.start()
                 verb = _VERB.get(event.step, event.step)
-                self._task = self._progress.add_task(verb, total=len(event.layers))
+                self._task = self._progress.add_task(
+                    verb, total=len(event.layers), count=f"0/{len(event.layers)}"
+                )
+                self._data_task = None
+                self._data = {}
         elif isinstance(event, StepStarted):
             self._active[event.layer] = event.step
             self._update_description(event.step)
@@ -95,6 +109,10 @@ class RichReporter:
             self._active.pop(event.layer, None)
             if self._progress is not None and self._task is not None:
                 self._progress.advance(self._task)
+                task = self._progress.tasks[self._task]
+                self._progress.update(
+                    self._task, count=f"{int(task.completed)}/{int(task.total or 0)}"
+                )
             self._update_description(event.step)
             if self.verbosity >= 0 and (
                 event.outcome != "unchanged" or self.verbosity >= 1
@@ -105,6 +123,8 @@ class RichReporter:
                     f"[{style}]{mark} {event.step} {escape(event.layer)}{detail} "
                     f"[dim]{event.seconds:.1f}s[/][/]"
                 )
+        elif isinstance(event, DataProgress):
+            self._show_data(event)
         elif isinstance(event, Output):
             if self.verbosity >= 2:
                 self._print(f"[dim]  {escape(event.layer)}: {escape(event.line)}[/]")
@@ -117,6 +137,20 @@ class RichReporter:
                 self._print(f"[dim]{escape(where + event.text)}[/]")
             elif event.level == "debug" and self.verbosity >= 2:
                 self._print(f"[dim]{escape(event.text)}[/]")
+
+    def _show_data(self, event: DataProgress) -> None:
+        """A second bar for bytes compressed, over every layer being archived."""
+        if self._progress is None:
+            return
+        self._data[event.layer] = (event.done, event.total)
+        done = sum(d for d, _ in self._data.values())
+        total = sum(t for _, t in self._data.values())
+        count = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB"
+        if self._data_task is None:
+            self._data_task = self._progress.add_task(
+                "compressing", total=total, count=count
+            )
+        self._progress.update(self._data_task, completed=done, total=total, count=count)
 
     def _update_description(self, step: str) -> None:
         if self._progress is None or self._task is None:

@@ -26,7 +26,14 @@ from venvstacks.engine.scheduler import run_in_order
 from venvstacks.export.metadata import MetadataFolder, layer_metadata
 from venvstacks.export.plan import LayerPlan, deployed_names, plan_layers
 from venvstacks.export.stage import stage_layer
-from venvstacks.reporting import PlanReady, StepFinished, StepStarted
+from venvstacks.fsutil import tree_size
+from venvstacks.reporting import (
+    DataProgress,
+    PlanReady,
+    Reporter,
+    StepFinished,
+    StepStarted,
+)
 from venvstacks.spec.model import LayerSpec
 from venvstacks.version import tool_version
 
@@ -210,6 +217,7 @@ def _archive(
             top_name=plan.deployed_name,
             forbidden=forbidden_paths(stack),
             threads=compression_threads(stack),
+            progress=DataMeter(stack.reporter, plan.env_name, tree_size(staged.path)),
         )
     finally:
         shutil.rmtree(staged.path, ignore_errors=True)
@@ -228,6 +236,26 @@ def _archive(
         seconds,
         decision.reason,
     )
+
+
+class DataMeter:
+    """Turns the archive writer's byte counts into throttled DataProgress events."""
+
+    def __init__(self, reporter: Reporter, layer: str, total: int) -> None:
+        self.reporter = reporter
+        self.layer = layer
+        self.total = total
+        self.done = 0
+        self._reported = 0
+        self._step = max(total // 200, 1 << 20)
+        reporter.report(DataProgress("publish", layer, 0, total))
+
+    def __call__(self, count: int) -> None:
+        """Account for ``count`` more bytes read."""
+        self.done += count
+        if self.done - self._reported >= self._step or self.done >= self.total:
+            self._reported = self.done
+            self.reporter.report(DataProgress("publish", self.layer, self.done, self.total))
 
 
 def compression_threads(stack: Stack) -> int:

@@ -28,6 +28,7 @@ from venvstacks.lock.files import (
     write_text_if_changed,
 )
 from venvstacks.lock.inputs import LockInputs
+from venvstacks.lock.portable import relative_local_paths
 from venvstacks.lock.request import LockOutcome, LockRequest, pyproject_text, uv_lock_args
 from venvstacks.lock.summary import package_summary
 from venvstacks.reporting import Reporter
@@ -67,7 +68,7 @@ def lock_layer(request: LockRequest, uv: UvSettings, reporter: Reporter) -> Lock
         raise LockError(
             f"uv could not export the lock: {exported.reason()}", layer=inputs.env_name
         )
-    pylock_text = _header(request) + exported.stdout
+    pylock_text = _header(request) + relative_local_paths(exported.stdout, files.folder)
     packages = parse_pylock_packages(pylock_text, inputs.env_name)
     _check_not_reinstalled(inputs, packages)
     return _write_files(request, pylock_text, packages, project_lock)

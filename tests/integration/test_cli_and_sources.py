@@ -1,0 +1,114 @@
+"""CLI environment variables, entry-point plugins and local wheel folders."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.integration.stacks import SMALL_FILES, SMALL_SPEC
+from venvstacks import LockError
+
+pytestmark = pytest.mark.integration
+
+
+def test_options_read_venvstacks_environment_variables(
+    stack_project, tmp_path: Path
+) -> None:
+    project = stack_project(SMALL_SPEC, SMALL_FILES)
+    env = {"VENVSTACKS_INCLUDE": "app-* rt", "VENVSTACKS_BUILD_DIR": str(tmp_path / "bd")}
+    result = project.cli("show", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert [layer["env_name"] for layer in info["layers"]] == ["rt", "app-app"]
+    assert info["build_dir"] == str(tmp_path / "bd")
+    relative = project.cli("show", "--json", "--build-dir", "elsewhere")
+    assert json.loads(relative.stdout)["build_dir"] == str(project.root / "elsewhere")
+
+
+def test_entry_point_plugins_load_automatically(stack_project, tmp_path: Path) -> None:
+    project = stack_project(SMALL_SPEC, SMALL_FILES)
+    site = tmp_path / "plugin-site"
+    dist_info = site / "vs_fake_plugin-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: vs-fake-plugin\nVersion: 1.0\n"
+    )
+    (dist_info / "entry_points.txt").write_text("[venvstacks]\nfake = vs_fake_plugin\n")
+    (site / "vs_fake_plugin.py").write_text(
+        "from venvstacks import hookimpl\n"
+        "@hookimpl\n"
+        "def venvstacks_pre_lock(layer, requirements):\n"
+        "    raise RuntimeError('entry point plugin ran for ' + layer.name)\n"
+    )
+    result = project.cli("lock", env={"PYTHONPATH": str(site)})
+    assert result.returncode == 8, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "plugin 'fake'" in text and "entry point plugin ran for rt" in text
+
+
+def make_wheel(folder: Path, name: str, version: str, module_text: str) -> Path:
+    """A minimal pure-Python wheel, written by hand."""
+    dist = f"{name}-{version}"
+    files = {
+        f"{name}.py": module_text,
+        f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: venvstacks-tests\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(
+            b"="
+        )
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{dist}.dist-info/RECORD,,")
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+LOCAL_SPEC = """
+[[runtimes]]
+name = "rt"
+python_implementation = "cpython@3.11"
+platforms = ["linux_x86_64"]
+requirements = []
+
+[[applications]]
+name = "local"
+launch_module = "local_app.py"
+runtime = "rt"
+requirements = ["vs-local-only"]
+"""
+
+
+def test_local_wheels_without_any_index(stack_project) -> None:
+    project = stack_project(
+        LOCAL_SPEC, {"local_app.py": "import vs_local_only\nprint(vs_local_only.VALUE)\n"}
+    )
+    wheels = project.root / "wheels"
+    make_wheel(wheels, "vs_local_only", "1.0", "VALUE = 'from a local wheel'\n")
+    with pytest.raises(LockError, match="vs-local-only"):
+        project.lock(index=False)
+    project.build(lock_if_needed=True, local_wheels=(wheels,), index=False)
+    assert project.run_app("app-local").stdout.strip() == "from a local wheel"
+    pylock = project.stack().lock_files(project.stack().spec.layer("app-local")).pylock
+    assert "vs-local-only" in pylock.read_text()
+    assert (
+        "file://" not in pylock.read_text()
+        and 'path = "../../wheels/' in pylock.read_text()
+    )
+    result = project.cli("build", "--no-index", "--local-wheels", "wheels")
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to do" in result.stdout

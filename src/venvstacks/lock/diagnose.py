@@ -32,12 +32,12 @@ def _resolved_versions(uv_lock: Path) -> dict[str, set[str]]:
     return versions
 
 
-def _platform_hint(request: LockRequest, lowered: str) -> str | None:
-    if "compatible wheels" in lowered or "environment that is not the current" in lowered:
+def _wheels_hint(request: LockRequest, lowered: str) -> str | None:
+    if "no usable wheels" in lowered or "compatible wheels" in lowered:
         return (
-            f"The layer is locked for {', '.join(request.inputs.platforms)}; if a "
-            "package has no wheels for some of them, narrow the layer (or its runtime) "
-            "with platforms = [...]."
+            "Layers install wheels only (no-build): require a version with wheels for "
+            f"Python {request.inputs.python_minor}, provide one with --local-wheels, or "
+            "allow source builds with no-build = false in [tool.uv]."
         )
     return None
 
@@ -48,7 +48,7 @@ def diagnose_failure(
     """The LockError for a failed ``uv lock`` of a layer, with the likeliest cause."""
     inputs = request.inputs
     message = f"uv could not lock the layer: {reason}"
-    hint = _platform_hint(request, reason.lower())
+    hint = _wheels_hint(request, reason.lower())
     if hint is None and inputs.constraints:
         hint = _lower_layer_hint(request, uv, reporter)
     return LockError(

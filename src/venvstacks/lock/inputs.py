@@ -19,7 +19,6 @@ from packaging.utils import canonicalize_name
 
 from venvstacks.lock.files import LOCK_FORMAT, InheritedPackage, LockedPackage, sha256_text
 from venvstacks.spec.model import (
-    PLATFORM_MARKERS,
     IndexDefinition,
     LayerSpec,
     RuntimeSpec,
@@ -43,7 +42,7 @@ class LockInputs:
     provided: Mapping[str, InheritedPackage] = field(
         default_factory=lambda: MappingProxyType({})
     )
-    #: The layer's ``[tool.uv]`` settings (indexes, sources, environments, ...).
+    #: The layer's ``[tool.uv]`` settings (indexes, sources, no-build, ...).
     uv_settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def digest(self) -> str:
@@ -91,7 +90,6 @@ def layer_uv_settings(stack: StackSpec, layer: LayerSpec) -> dict[str, Any]:
     """The ``[tool.uv]`` table a layer is locked with (without machine-local paths)."""
     settings: dict[str, Any] = dict(stack.uv.settings)
     settings.setdefault("no-build", True)
-    settings["environments"] = [PLATFORM_MARKERS[p] for p in layer.platforms]
     indexes = _layer_indexes(stack, layer)
     if indexes:
         settings["index"] = indexes

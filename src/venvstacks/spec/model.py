@@ -28,18 +28,6 @@ ALL_PLATFORMS: tuple[str, ...] = (
     "win_arm64",
 )
 
-#: Environment markers that select each target platform (for uv's ``environments``).
-PLATFORM_MARKERS: Mapping[str, str] = MappingProxyType(
-    {
-        "linux_aarch64": "sys_platform == 'linux' and platform_machine == 'aarch64'",
-        "linux_x86_64": "sys_platform == 'linux' and platform_machine == 'x86_64'",
-        "macosx_arm64": "sys_platform == 'darwin' and platform_machine == 'arm64'",
-        "macosx_x86_64": "sys_platform == 'darwin' and platform_machine == 'x86_64'",
-        "win_amd64": "sys_platform == 'win32' and platform_machine == 'AMD64'",
-        "win_arm64": "sys_platform == 'win32' and platform_machine == 'ARM64'",
-    }
-)
-
 ENV_PREFIXES: Mapping[LayerKind, str] = MappingProxyType(
     {"runtime": "", "framework": "framework-", "application": "app-"}
 )

@@ -135,3 +135,17 @@ def test_unsatisfiable_runtime_lists_what_was_found(stack_project) -> None:
     assert "--runtime-source" in text
     result = project.cli("lock")
     assert result.returncode == 5 and "Traceback" not in result.stderr
+
+
+def test_clean_build_recreates_every_environment(stack_project) -> None:
+    project = stack_project(SMALL_SPEC, SMALL_FILES)
+    project.build(lock_if_needed=True)
+    marker = project.env_path("framework-fw") / "stray-file.txt"
+    marker.write_text("left over")
+    report = project.build(clean=True)
+    assert set(report.built) == {"rt", "framework-fw", "app-app"}
+    assert not marker.exists()
+    assert project.run_app("app-app").stdout.startswith("app ok")
+    shown = project.cli("show")
+    assert shown.returncode == 0, shown.stderr
+    assert "app-app@1" in shown.stdout and "valid" in shown.stdout

@@ -58,7 +58,7 @@ class _BuildRun:
             plugins=stack.plugins,
             target_platform=stack.options.target_platform,
             runtime_source=stack.options.runtime_source,
-            runtime_work_dir=stack.build_dir / "_runtimes",
+            runtime_work_dir=stack.runtime_work_dir,
             find_links=stack.options.local_wheels,
             no_index=not stack.options.index,
         )

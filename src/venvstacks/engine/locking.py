@@ -18,7 +18,7 @@ from venvstacks.lock.request import LockRequest
 from venvstacks.lock.status import check_lock
 from venvstacks.reporting import Outcome, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
-from venvstacks.spec.model import LayerSpec, RuntimeRequest, RuntimeSpec
+from venvstacks.spec.model import LayerSpec, RuntimeSpec
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
@@ -45,8 +45,7 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
     The built runtime layer when it has that version; otherwise whatever the runtime
     providers fetch (an installed interpreter, or a download).
     """
-    from venvstacks.layers.builder import read_runtime_shape
-    from venvstacks.runtimes import discover_installed, not_found_error
+    from venvstacks.layers.builder import fetch_runtime_prefix, read_runtime_shape
 
     env_dir = stack.build_dir / layer.env_name
     shape = read_runtime_shape(env_dir)
@@ -54,19 +53,16 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
         built = env_dir / shape.python
         if built.exists():
             return built
-    source = stack.options.runtime_source
-    prefix = stack.plugins.call(
-        "venvstacks_fetch_runtime",
+    prefix = fetch_runtime_prefix(
+        stack.plugins,
         stack.context(layer, runtime.version),
-        runtime=runtime,
-        source=source,
-        work_dir=stack.build_dir / "_runtimes",
+        runtime,
+        stack.options.runtime_source,
+        stack.runtime_work_dir,
+        stack.uv,
     )
-    if prefix is None:
-        request = RuntimeRequest(runtime.implementation, runtime.version)
-        raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
     for name in (f"python{runtime.minor}", "python3"):
-        candidate = Path(prefix) / "bin" / name
+        candidate = prefix / "bin" / name
         if candidate.exists():
             return candidate
     raise LockError(f"no interpreter in {prefix}", layer=layer.env_name)

@@ -97,6 +97,11 @@ class Stack:
                 chosen.update(upper.env_name for upper in self.spec.dependents(layer))
         return tuple(layer for layer in layers if layer.env_name in chosen)
 
+    @property
+    def runtime_work_dir(self) -> Path:
+        """Where runtime providers may download or unpack (kept between runs)."""
+        return self.build_dir / "_runtimes"
+
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
         return LockFiles.for_layer(self.spec.requirements_dir, layer.env_name)

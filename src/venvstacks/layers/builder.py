@@ -61,6 +61,26 @@ def _sync(settings: BuildSettings, layer: LayerSpec, python: Path, pylock: Path)
     )
 
 
+def fetch_runtime_prefix(
+    plugins: PluginManager,
+    ctx: LayerContext,
+    runtime: ResolvedRuntime,
+    source: str,
+    work_dir: Path,
+    uv: UvSettings,
+) -> Path:
+    """The installation prefix the runtime providers give for an exact runtime."""
+    from venvstacks.runtimes import discover_installed, not_found_error
+
+    prefix = plugins.call(
+        "venvstacks_fetch_runtime", ctx, runtime=runtime, source=source, work_dir=work_dir
+    )
+    if prefix is None:
+        request = RuntimeRequest(runtime.implementation, runtime.version)
+        raise not_found_error(request, source, discover_installed(uv), ctx.name)
+    return Path(prefix)
+
+
 def build_runtime_env(
     settings: BuildSettings,
     ctx: LayerContext,
@@ -69,12 +89,7 @@ def build_runtime_env(
     runtime: ResolvedRuntime,
 ) -> RuntimeShape:
     """Copy the locked Python into ``env_dir`` (unless there) and install into it."""
-    from venvstacks.runtimes import (
-        adopt_runtime,
-        discover_installed,
-        make_scripts_relocatable,
-        not_found_error,
-    )
+    from venvstacks.runtimes import adopt_runtime, make_scripts_relocatable
 
     shape = read_runtime_shape(env_dir)
     if shape is not None and shape.py_version != runtime.version:
@@ -83,21 +98,15 @@ def build_runtime_env(
     elif shape is None and env_dir.exists():
         shutil.rmtree(env_dir)
     if shape is None:
-        prefix = settings.plugins.call(
-            "venvstacks_fetch_runtime",
+        prefix = fetch_runtime_prefix(
+            settings.plugins,
             ctx,
-            runtime=runtime,
-            source=settings.runtime_source,
-            work_dir=settings.runtime_work_dir,
+            runtime,
+            settings.runtime_source,
+            settings.runtime_work_dir,
+            settings.uv,
         )
-        if prefix is None:
-            raise not_found_error(
-                RuntimeRequest(runtime.implementation, runtime.version),
-                settings.runtime_source,
-                discover_installed(settings.uv),
-                ctx.name,
-            )
-        adopted = adopt_runtime(Path(prefix), runtime.version, env_dir)
+        adopted = adopt_runtime(prefix, runtime.version, env_dir)
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = LayerLayout(
         env_name=ctx.name,

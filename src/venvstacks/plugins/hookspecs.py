@@ -16,7 +16,9 @@ Lifecycle, per layer (lower layers first):
 
 The ``layer`` argument is a read-only :class:`venvstacks.plugins.LayerContext`.
 An exception raised by a plugin stops the command with a :class:`HookError` naming the
-hook, the plugin and the layer. Hooks that change files must do so deterministically:
+hook, the plugin and the layer. Independent layers are processed in parallel worker
+threads, so a hook may run for several layers at once: keep per-layer state keyed by
+``layer.name``. Hooks that change files must do so deterministically:
 archives are expected to be byte-for-byte reproducible, and the names of the plugins
 that ran are recorded in the published layer metadata.
 """

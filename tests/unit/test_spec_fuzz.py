@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from venvstacks.errors import SpecError
 from venvstacks.spec import LayeredSpec, StackSpec, load_stack_spec, load_stack_spec_text
+from venvstacks.spec.layerfields import APPLICATION_KEYS, RUNTIME_KEYS
 
 EXAMPLES = 500
 FUZZ = settings(
@@ -31,25 +32,8 @@ FUZZ = settings(
 
 GOOD_SPECS = Path(__file__).parents[1] / "data" / "good_specs"
 
-LAYER_KEYS = [
-    "name",
-    "requirements",
-    "platforms",
-    "versioned",
-    "linux_target",
-    "macosx_target",
-    "dynlib_exclude",
-    "package_indexes",
-    "priority_indexes",
-    "index_overrides",
-    "build_requirements",
-    "python_implementation",
-    "fully_versioned_name",
-    "runtime",
-    "frameworks",
-    "launch_module",
-    "support_modules",
-]
+#: Every key a layer table may hold, from the loader itself.
+LAYER_KEYS = sorted({*RUNTIME_KEYS, *APPLICATION_KEYS})
 OTHER_KEYS = [
     "runtimes",
     "applications",

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeAlias
 
 from venvstacks.errors import UsageError
+from venvstacks.runtimes.model import RUNTIME_SOURCES as RUNTIME_SOURCES
+from venvstacks.runtimes.model import RuntimeSource as RuntimeSource
 from venvstacks.spec.model import host_platform
-
-RuntimeSource: TypeAlias = Literal["auto", "local", "download"]
-RUNTIME_SOURCES: tuple[RuntimeSource, ...] = ("auto", "local", "download")
 
 
 def runtime_source(value: str) -> RuntimeSource:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from venvstacks.errors import LockError
-from venvstacks.fsutil import write_text_if_changed
 
 __all__ = [
     "LOCK_FORMAT",
@@ -28,7 +27,6 @@ __all__ = [
     "LockedPackage",
     "parse_pylock_packages",
     "sha256_text",
-    "write_text_if_changed",
 ]
 
 #: Bumped when the meaning of the lock metadata changes incompatibly.

@@ -19,13 +19,13 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from venvstacks.errors import LockError
+from venvstacks.fsutil import write_text_if_changed
 from venvstacks.lock.diagnose import diagnose_failure
 from venvstacks.lock.files import (
     LockedPackage,
     LockMetadata,
     parse_pylock_packages,
     sha256_text,
-    write_text_if_changed,
 )
 from venvstacks.lock.inputs import LockInputs
 from venvstacks.lock.portable import relative_local_paths

@@ -13,11 +13,15 @@ from __future__ import annotations
 from venvstacks.runtimes.adopt import adopt_runtime
 from venvstacks.runtimes.discovery import clear_cache, discover_installed, find_matching
 from venvstacks.runtimes.download import available_downloads, install_download
-from venvstacks.runtimes.model import AdoptedRuntime, InstalledPython, ResolvedRuntime
+from venvstacks.runtimes.model import (
+    RUNTIME_SOURCES,
+    AdoptedRuntime,
+    InstalledPython,
+    ResolvedRuntime,
+)
 from venvstacks.runtimes.prefix import PLACEHOLDER_PREFIX
 from venvstacks.runtimes.providers import (
     RUNTIME_SOURCE_ENV_VAR,
-    RUNTIME_SOURCES,
     builtin_plugins,
     describe_installed,
     not_found_error,

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypeAlias
+
+#: Where runtime layers come from (``--runtime-source``).
+RuntimeSource: TypeAlias = Literal["auto", "local", "download"]
+RUNTIME_SOURCES: tuple[RuntimeSource, ...] = ("auto", "local", "download")
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 #: Defined here rather than imported from :mod:`venvstacks.plugins` (no import cycle).
 hookimpl = pluggy.HookimplMarker("venvstacks")
 
-#: Values of ``--runtime-source``.
-RUNTIME_SOURCES = ("auto", "local", "download")
 #: The environment variable that sets ``--runtime-source``.
 RUNTIME_SOURCE_ENV_VAR = "VENVSTACKS_RUNTIME_SOURCE"
 #: Sub-folder of the provider work folder holding uv's Python installs.

@@ -13,6 +13,7 @@ from venvstacks.layers.layout import (
     LAYER_CONFIG_PATH,
     LayerLayout,
     RuntimeShape,
+    layout_for,
     runtime_shape_from_config,
 )
 from venvstacks.layers.modules import install_modules
@@ -108,16 +109,7 @@ def build_runtime_env(
         )
         adopted = adopt_runtime(prefix, runtime.version, env_dir)
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
-    layout = LayerLayout(
-        env_name=ctx.name,
-        folder_name=env_dir.name,
-        kind="runtime",
-        python=shape.python,
-        py_version=shape.py_version,
-        site_dir=shape.site_dir,
-        base_python=shape.python,
-        pylib_dirs=(),
-    )
+    layout = layout_for(ctx.stack, ctx.spec, shape)
     _sync(settings, ctx.spec, env_dir / shape.python, pylock)
     settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
     make_scripts_relocatable(env_dir, shape.python)

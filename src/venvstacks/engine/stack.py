@@ -10,7 +10,7 @@ from pathlib import Path
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.errors import LockError, UsageError
-from venvstacks.lock.files import LockFiles, LockMetadata
+from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs, make_inputs
 from venvstacks.lock.status import LockStatus, check_lock
 from venvstacks.plugins.context import LayerContext
@@ -150,12 +150,22 @@ class Stack:
         return [str(item) for item in requirements]
 
     def lock_inputs(
-        self, layer: LayerSpec, python_version: str | None = None
+        self,
+        layer: LayerSpec,
+        python_version: str | None = None,
+        *,
+        read: dict[str, list[LockedPackage]] | None = None,
     ) -> LockInputs:
-        """A layer's current lock inputs (lower layers' pins read from their locks)."""
+        """A layer's current lock inputs (lower layers' pins read from their locks).
+
+        ``read`` caches parsed lower-layer locks across calls (env name -> packages).
+        """
+        cache = {} if read is None else read
+        for lower in self.spec.lower_layers(layer):
+            if lower.env_name not in cache:
+                cache[lower.env_name] = self.lock_files(lower).read_packages()
         packages_of = {
-            lower.env_name: self.lock_files(lower).read_packages()
-            for lower in self.spec.lower_layers(layer)
+            lower.env_name: cache[lower.env_name] for lower in self.spec.lower_layers(layer)
         }
         return make_inputs(
             self.spec, layer, self.requirements(layer, python_version), packages_of
@@ -164,11 +174,12 @@ class Stack:
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
         """Whether each selected layer's lock is present and current."""
         statuses = []
+        read: dict[str, list[LockedPackage]] = {}
         for layer in self.select(include):
             if not layer.enabled:
                 continue
             try:
-                inputs = self.lock_inputs(layer)
+                inputs = self.lock_inputs(layer, read=read)
             except LockError as exc:  # a lower layer has no usable lock
                 statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
                 continue

@@ -118,9 +118,8 @@ class _BuildRun:
             shutil.rmtree(env_dir)
         ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
-            implementation, _, version = runtime_meta.python_implementation.partition("@")
-            runtime = ResolvedRuntime(
-                implementation, version, runtime_meta.runtime_source, ""
+            runtime = ResolvedRuntime.from_lock(
+                runtime_meta.python_implementation, runtime_meta.runtime_source
             )
             build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
         else:

@@ -19,6 +19,7 @@ from venvstacks.lock.status import check_lock
 from venvstacks.reporting import Outcome, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import LayerSpec, RuntimeSpec
+from venvstacks.spec.runtime_version import RuntimeVersion
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
@@ -86,8 +87,7 @@ class _LockRun:
         with self._interpreter_lock:
             found = self._interpreters.get(runtime_layer.env_name)
             if found is None:
-                name, _, version = implementation.partition("@")
-                runtime = ResolvedRuntime(name, version, source, "")
+                runtime = ResolvedRuntime.from_lock(implementation, source)
                 found = lock_interpreter(self.stack, runtime_layer, runtime)
                 self._interpreters[runtime_layer.env_name] = found
             return found
@@ -134,7 +134,7 @@ class _LockRun:
             assert runtime_meta is not None  # checked by lower_packages
             implementation = runtime_meta.python_implementation
             provider = runtime_meta.runtime_source
-        version = implementation.partition("@")[2]
+        version = RuntimeVersion.parse(implementation, strict=False).version
         inputs = make_inputs(stack.spec, layer, stack.requirements(layer, version), lower)
         previous = files.read_meta()
         outcome = lock_layer(

@@ -18,6 +18,7 @@ from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
 from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
 
@@ -124,7 +125,9 @@ class Stack:
         if python_version is None:
             runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
             if runtime_meta is not None:
-                python_version = runtime_meta.python_implementation.partition("@")[2]
+                python_version = RuntimeVersion.parse(
+                    runtime_meta.python_implementation, strict=False
+                ).version
         return LayerContext(
             name=layer.env_name,
             kind=layer.kind,

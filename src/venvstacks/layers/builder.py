@@ -7,10 +7,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.errors import BuildError
 from venvstacks.layers.install import linux_python_platform, sync_packages
 from venvstacks.layers.layout import (
-    LAYER_CONFIG_PATH,
     LayerLayout,
     RuntimeShape,
     layout_for,

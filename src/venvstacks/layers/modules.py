@@ -9,11 +9,9 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from venvstacks._injected.schema import MODULES_MANIFEST_PATH
 from venvstacks.fsutil import remove_path
 from venvstacks.spec.model import module_name
-
-#: Records which module names venvstacks copied in, so stale ones can be removed.
-MODULES_MANIFEST = "share/venv/metadata/venvstacks_modules.json"
 
 _SKIP_DIRS = {"__pycache__", ".git", ".hg", ".mypy_cache", ".pytest_cache"}
 
@@ -51,7 +49,7 @@ def module_hash(source: Path) -> str:
 def install_modules(env_dir: Path, site_dir: str, sources: Sequence[Path]) -> None:
     """Copy modules into ``site_dir``, replacing earlier copies and removing stale ones."""
     target_dir = env_dir / site_dir
-    manifest = env_dir / MODULES_MANIFEST
+    manifest = env_dir / MODULES_MANIFEST_PATH
     try:
         previous = json.loads(manifest.read_text("utf-8"))
     except (OSError, ValueError):

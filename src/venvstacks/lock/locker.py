@@ -32,6 +32,7 @@ from venvstacks.lock.portable import relative_local_paths
 from venvstacks.lock.request import LockOutcome, LockRequest, pyproject_text, uv_lock_args
 from venvstacks.lock.summary import package_summary
 from venvstacks.reporting import Reporter
+from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings, run_uv
 
 
@@ -134,7 +135,9 @@ def _write_files(
     )
     write_text_if_changed(files.pylock, pylock_text)
     write_text_if_changed(files.requirements_in, _requirements_in(inputs))
-    python_version = request.python_implementation.partition("@")[2]
+    python_version = RuntimeVersion.parse(
+        request.python_implementation, strict=False
+    ).version
     write_text_if_changed(
         files.summary,
         package_summary(inputs, packages, metadata.inherited_packages(), python_version),

@@ -16,6 +16,7 @@ from venvstacks.spec.model import (
     UvConfig,
     host_platform,
 )
+from venvstacks.spec.runtime_version import RuntimeVersion, RuntimeVersionError
 
 __all__ = [
     "ALL_PLATFORMS",
@@ -26,6 +27,8 @@ __all__ = [
     "LayeredSpec",
     "RuntimeRequest",
     "RuntimeSpec",
+    "RuntimeVersion",
+    "RuntimeVersionError",
     "StackSpec",
     "UvConfig",
     "host_platform",

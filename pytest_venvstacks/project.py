@@ -33,11 +33,12 @@ class StackProject:
         build_dir: Path | None = None,
         jobs: int | None = None,
     ) -> None:
+        from venvstacks.engine.build_folder import default_build_dir
         from venvstacks.reporting import RecordingReporter
 
         self.root = root
         self.spec_path = root / "venvstacks.toml"
-        self.build_dir = build_dir or root / "_build"
+        self.build_dir = build_dir or default_build_dir(root)
         self.uv_cache_dir = uv_cache_dir
         self.runtime_source: RuntimeSource = runtime_source
         self.jobs = jobs

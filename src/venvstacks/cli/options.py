@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import rich_click as click
 
+from venvstacks.engine.build_folder import DEFAULT_BUILD_DIR_NAME
 from venvstacks.engine.options import RUNTIME_SOURCES, EngineOptions, runtime_source
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,7 +75,7 @@ build_options = _compose(
     ),
     click.option(
         "--build-dir",
-        default="_build",
+        default=DEFAULT_BUILD_DIR_NAME,
         envvar="VENVSTACKS_BUILD_DIR",
         show_default=True,
         help="Folder for layer environments (relative to the spec's folder).",
@@ -216,7 +217,7 @@ def engine_options(location: SpecLocation, params: dict[str, Any]) -> EngineOpti
     """EngineOptions from the parsed command-line parameters."""
     cache = params.get("uv_cache_dir")
     return EngineOptions(
-        build_dir=location.resolve(params.get("build_dir") or "_build"),
+        build_dir=location.resolve(params.get("build_dir") or DEFAULT_BUILD_DIR_NAME),
         runtime_source=runtime_source(params.get("runtime_source") or "auto"),
         local_wheels=tuple(location.resolve(p) for p in params.get("local_wheels") or ()),
         index=bool(params.get("index", True)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from venvstacks.layers.state import BuildStamps
 from venvstacks.spec.model import ApplicationSpec, LayeredSpec, RuntimeSpec
 
 if TYPE_CHECKING:
@@ -14,7 +13,6 @@ if TYPE_CHECKING:
 
 def describe_stack(stack: Stack, include: Sequence[str] = ()) -> dict[str, Any]:
     """A JSON-ready description of the selected layers."""
-    stamps = BuildStamps(stack.build_dir)
     statuses = {s.env_name: s for s in stack.lock_status(include)}
     layers = []
     for layer in stack.select(include):
@@ -46,13 +44,7 @@ def describe_stack(stack: Stack, include: Sequence[str] = ()) -> dict[str, Any]:
             "locked_at": metadata.locked_at if metadata else None,
             "resolved_python": metadata.python_implementation if metadata else None,
         }
-        stamp = stamps.read(layer.env_name)
-        built = (
-            stamp is not None
-            and metadata is not None
-            and (stamp.get("requirements_hash") == metadata.requirements_hash)
-        )
-        entry["built"] = built
+        entry["built"] = stack.layer_state(layer).current
         layers.append(entry)
     return {
         "spec": str(stack.spec.path),

@@ -46,10 +46,10 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
     The built runtime layer when it has that version; otherwise whatever the runtime
     providers fetch (an installed interpreter, or a download).
     """
-    from venvstacks.layers.builder import fetch_runtime_prefix, read_runtime_shape
+    from venvstacks.layers.builder import fetch_runtime_prefix
 
-    env_dir = stack.build_dir / layer.env_name
-    shape = read_runtime_shape(env_dir)
+    env_dir = stack.build_folder.env(layer.env_name)
+    shape = stack.build_folder.runtime_shape(layer.env_name)
     if shape is not None and shape.py_version == runtime.version:
         built = env_dir / shape.python
         if built.exists():
@@ -141,7 +141,7 @@ class _LockRun:
             LockRequest(
                 inputs=inputs,
                 files=files,
-                work_dir=stack.build_dir / "_lock",
+                work_dir=stack.build_folder.lock_work,
                 python_implementation=implementation,
                 runtime_source=provider,
                 versioned=layer.versioned,

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvstacks.engine.build_folder import BuildFolder, LayerState, default_build_dir
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.errors import LockError, UsageError
@@ -41,8 +42,9 @@ class Stack:
         self.options = options or EngineOptions()
         self.plugins = plugins if plugins is not None else PluginManager()
         self.reporter: Reporter = reporter or NullReporter()
-        build_dir = self.options.build_dir or spec.spec_dir / "_build"
-        self.build_dir = Path(os.path.abspath(build_dir))
+        build_dir = self.options.build_dir or default_build_dir(spec.spec_dir)
+        #: The owner of every path under the build folder.
+        self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
         self.plugins.use_uv_settings(self.uv)
 
@@ -99,9 +101,20 @@ class Stack:
         return tuple(layer for layer in layers if layer.env_name in chosen)
 
     @property
+    def build_dir(self) -> Path:
+        """The build folder (absolute)."""
+        return self.build_folder.root
+
+    @property
     def runtime_work_dir(self) -> Path:
         """Where runtime providers may download or unpack (kept between runs)."""
-        return self.build_dir / "_runtimes"
+        return self.build_folder.runtimes
+
+    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
+        """Whether a layer is locked, built, and built from its current lock."""
+        return self.build_folder.state(
+            layer.env_name, self.lock_metadata(layer), inputs_hash
+        )
 
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
@@ -134,7 +147,7 @@ class Stack:
             spec=layer,
             lower_layers=lower,
             stack=self.spec,
-            env_path=self.build_dir / layer.env_name,
+            env_path=self.build_folder.env(layer.env_name),
             python_version=python_version,
             deployed_name=self.deployed_name(layer),
             target_platform=self.options.target_platform,

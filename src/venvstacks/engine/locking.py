@@ -31,12 +31,9 @@ def resolve_runtime(stack: Stack, layer: RuntimeSpec) -> ResolvedRuntime:
 
     source = stack.options.runtime_source
     request = layer.python_implementation
-    resolved = stack.plugins.call(
-        "venvstacks_resolve_runtime", stack.context(layer), request=request, source=source
-    )
+    resolved = stack.plugins.hooks.resolve_runtime(stack.context(layer), request, source)
     if resolved is None:
         raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
-    assert isinstance(resolved, ResolvedRuntime)
     return resolved
 
 

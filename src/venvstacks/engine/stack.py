@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class Stack:
         #: The owner of every path under the build folder.
         self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
+        self._requirements: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._requirements_lock = threading.Lock()
         self.plugins.use_uv_settings(self.uv)
 
     @classmethod
@@ -141,12 +144,10 @@ class Stack:
                 python_version = RuntimeVersion.parse(
                     runtime_meta.python_implementation, strict=False
                 ).version
-        return LayerContext(
-            name=layer.env_name,
-            kind=layer.kind,
-            spec=layer,
+        return LayerContext.for_layer(
+            layer,
+            self.spec,
             lower_layers=lower,
-            stack=self.spec,
             env_path=self.build_folder.env(layer.env_name),
             python_version=python_version,
             deployed_name=self.deployed_name(layer),
@@ -156,14 +157,22 @@ class Stack:
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
-        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
-        requirements = list(layer.requirements)
-        self.plugins.call(
-            "venvstacks_pre_lock",
-            self.context(layer, python_version),
-            requirements=requirements,
-        )
-        return [str(item) for item in requirements]
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them.
+
+        The hook runs once per layer (and runtime version) for this Stack; later calls
+        reuse its result.
+        """
+        context = self.context(layer, python_version)
+        key = (layer.env_name, context.python_version)
+        with self._requirements_lock:
+            found = self._requirements.get(key)
+        if found is None:
+            requirements = list(layer.requirements)
+            self.plugins.hooks.pre_lock(context, requirements)
+            found = tuple(str(item) for item in requirements)
+            with self._requirements_lock:
+                self._requirements[key] = found
+        return list(found)
 
     def lock_inputs(
         self,

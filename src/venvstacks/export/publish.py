@@ -201,11 +201,7 @@ def _archive(
     plan = decision.plan
     staged = stage_layer(stack.build_dir, plan.layout, staging_root)
     try:
-        stack.plugins.call(
-            "venvstacks_pre_archive",
-            stack.context(plan.layer),
-            staging_path=staged.path,
-        )
+        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
         options.output_dir.mkdir(parents=True, exist_ok=True)
         result = write_archive(
             staged.path,

@@ -73,13 +73,11 @@ def fetch_runtime_prefix(
     """The installation prefix the runtime providers give for an exact runtime."""
     from venvstacks.runtimes import discover_installed, not_found_error
 
-    prefix = plugins.call(
-        "venvstacks_fetch_runtime", ctx, runtime=runtime, source=source, work_dir=work_dir
-    )
+    prefix = plugins.hooks.fetch_runtime(ctx, runtime, source, work_dir)
     if prefix is None:
         request = RuntimeRequest(runtime.implementation, runtime.version)
         raise not_found_error(request, source, discover_installed(uv), ctx.name)
-    return Path(prefix)
+    return prefix
 
 
 def build_runtime_env(
@@ -111,7 +109,7 @@ def build_runtime_env(
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = layout_for(ctx.stack, ctx.spec, shape)
     _sync(settings, ctx.spec, env_dir / shape.python, pylock)
-    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    settings.plugins.hooks.post_install(ctx, env_dir)
     make_scripts_relocatable(env_dir, shape.python)
     write_layer_config(env_dir, layout)
     return shape
@@ -139,4 +137,4 @@ def build_layered_env(
         install_modules(
             env_dir, layout.site_dir, [layer.launch_module, *layer.support_modules]
         )
-    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    settings.plugins.hooks.post_install(ctx, env_dir)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from venvstacks._injected.schema import InheritedEntry
 from venvstacks.errors import LockError
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.lock.diagnose import diagnose_failure
@@ -120,7 +121,7 @@ def _write_files(
         locked_at = _lock_time(request.exclude_newer)
     resolved = _resolved_names(project_lock)
     inherited = [
-        {"name": p.name, "version": p.version, "layer": p.layer}
+        InheritedEntry(name=p.name, version=p.version, layer=p.layer)
         for name, p in sorted(inputs.provided.items())
         if name in resolved
     ]

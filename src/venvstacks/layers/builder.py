@@ -91,7 +91,8 @@ def build_runtime_env(
     runtime: ResolvedRuntime,
 ) -> RuntimeShape:
     """Copy the locked Python into ``env_dir`` (unless there) and install into it."""
-    from venvstacks.runtimes import adopt_runtime, make_scripts_relocatable
+    from venvstacks.runtimes import make_scripts_relocatable
+    from venvstacks.runtimes.cache import prepare_runtime
 
     shape = read_runtime_shape(env_dir)
     if shape is not None and shape.py_version != runtime.version:
@@ -108,7 +109,7 @@ def build_runtime_env(
             settings.runtime_work_dir,
             settings.uv,
         )
-        adopted = adopt_runtime(prefix, runtime.version, env_dir)
+        adopted = prepare_runtime(prefix, runtime.version, env_dir)
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = layout_for(ctx.stack, ctx.spec, shape)
     _sync(settings, ctx.spec, env_dir / shape.python, pylock)

@@ -238,6 +238,12 @@ def set_search_path(path: Path, search_path: SearchPath) -> None:
 STRIP_ENV_VAR = "VENVSTACKS_STRIP_RUNTIMES"
 
 
+def strip_enabled() -> bool:
+    """Whether runtimes are stripped (``VENVSTACKS_STRIP_RUNTIMES`` is not 0)."""
+    value = os.environ.get(STRIP_ENV_VAR, "1").strip().lower()
+    return value not in ("0", "false", "no")
+
+
 def strip_debug_info(paths: Sequence[Path]) -> bool:
     """Remove debug sections from ELF files with ``strip --strip-debug``.
 
@@ -245,7 +251,7 @@ def strip_debug_info(paths: Sequence[Path]) -> bool:
     used at run time. Skipped (returning False) when ``strip`` is not installed or
     ``VENVSTACKS_STRIP_RUNTIMES=0``; failures leave the files as they were.
     """
-    if os.environ.get(STRIP_ENV_VAR, "1").strip().lower() in ("0", "false", "no"):
+    if not strip_enabled():
         return False
     strip = shutil.which("strip")
     if strip is None or not paths:

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from venvstacks.checks.model import CheckResult, LayerFolder, failed, passed, skipped
-from venvstacks.runtimes.elf import DynamicInfo, read_dynamic
+from venvstacks.platforms.elf import DynamicInfo, read_dynamic
 
 CHECK = "dynlib"
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import rich_click as click
 from rich.markup import escape
-from rich.table import Table
 
 from venvstacks.cli.app import CliState, cli, pass_state
 from venvstacks.cli.options import build_options, selection_options, spec_argument
@@ -54,6 +53,8 @@ def stack_patterns(stack: Any, params: dict[str, Any]) -> list[str]:
 
 
 def _print_table(state: CliState, info: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=escape(info["spec"]), title_justify="left")
     for column in ("layer", "kind", "deployed as", "runs on", "lock", "built"):
         table.add_column(column)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from rich.tree import Tree
 
 from venvstacks.cli.app import CliState
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 _GROUPS = (
     ("Runtimes", "runtimes"),
@@ -70,6 +72,8 @@ def status_tree(status: dict[str, Any]) -> tuple[Tree, list[str]]:
     selected ones) are left out of the tree and returned as a list of lines instead,
     so the tree shows exactly the layers the command works on.
     """
+    from rich.tree import Tree
+
     tree = Tree(escape(status["spec_name"]))
     if_needed: list[str] = []
     for label, key in _GROUPS:

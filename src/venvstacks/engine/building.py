@@ -92,6 +92,7 @@ class _BuildRun:
             "python": runtime_meta.python_implementation,
             "post_install": stack.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
+            "dynlib_exclude": list(layer.dynlib_exclude),
             "tool": tool_version(),
         }
         layout = None
@@ -104,6 +105,12 @@ class _BuildRun:
                 raise BuildError("its runtime layer has not been built", layer=env_name)
             layout = layout_for(stack.spec, layer, shape)
             inputs["layout"] = layout.config()
+            # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
+            # the layer's links to them (share/venv/dynlib) must be redone.
+            inputs["lower_builds"] = {
+                lower.env_name: (self.stamps.read(lower.env_name) or {}).get("inputs_hash")
+                for lower in stack.spec.lower_layers(layer)
+            }
             if isinstance(layer, ApplicationSpec):
                 inputs["modules"] = modules_hash(
                     [layer.launch_module, *layer.support_modules]

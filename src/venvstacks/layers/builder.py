@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvstacks.errors import BuildError
+from venvstacks.layers.dynlibs import link_lower_dynlibs
 from venvstacks.layers.install import linux_python_platform, sync_packages
 from venvstacks.layers.layout import (
     LAYER_CONFIG_PATH,
@@ -141,3 +142,14 @@ def build_layered_env(
             env_dir, layout.site_dir, [layer.launch_module, *layer.support_modules]
         )
     settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    shape = read_runtime_shape(env_dir.parent / ctx.stack.runtime_of(layer).env_name)
+    assert shape is not None  # checked with the runtime interpreter above
+    link_lower_dynlibs(
+        ctx.stack,
+        layer,
+        shape,
+        env_dir,
+        layout,
+        settings.reporter,
+        settings.target_platform,
+    )

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from venvstacks.errors import BuildError
-from venvstacks.runtimes import elf
+from venvstacks.platforms import elf
 from venvstacks.runtimes.adopt import adopt_runtime
 from venvstacks.runtimes.model import AdoptedRuntime
 

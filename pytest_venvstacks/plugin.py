@@ -9,6 +9,12 @@ Fixtures:
 - ``venvstacks_runtime_source``: ``auto``/``local``/``download`` for runtime layers.
 - ``stack_project``: a factory making a :class:`StackProject` in a fresh temp folder.
 - ``venvstacks_stacks``: session-scoped stacks, each locked and built once per session.
+- ``venvstacks_layer``: a deployed layer of the stacks given with ``--venvstacks``
+  (tests using it are parametrised over those layers; narrow them with
+  ``@pytest.mark.venvstacks_layers("app-*")``).
+- ``venvstacks_deployed``: every deployed layer of those stacks, by env name.
+
+``--venvstacks DIR`` turns each given stack into test items (``pytest_venvstacks.collect``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ UV_CACHE_ENV = "VENVSTACKS_TEST_UV_CACHE"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the plugin's command-line options."""
+    from pytest_venvstacks.options import add_collector_options
+
+    add_collector_options(parser)
     group = parser.getgroup("venvstacks")
     group.addoption(
         "--venvstacks-uv-cache",
@@ -147,3 +156,126 @@ def venvstacks_stacks(
 ) -> SessionStacks:
     """Session-wide stacks: ``venvstacks_stacks.get(name, spec, files)``."""
     return SessionStacks(tmp_path_factory, venvstacks_uv_cache, venvstacks_runtime_source)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker; add the stacks given with ``--venvstacks`` to collection.
+
+    Stacks named on the command line replace the default test paths (``testpaths`` or
+    the current folder): ``pytest --venvstacks DIR`` checks only the stack, and
+    ``pytest tests --venvstacks DIR`` runs both. Stacks named in the
+    ``venvstacks_specs`` ini key are added to whatever else is collected.
+    """
+    config.addinivalue_line(
+        "markers",
+        "venvstacks_layers(*patterns): run a venvstacks_layer test only on the layers "
+        "whose env names match one of the globs",
+    )
+    from pytest_venvstacks.options import spec_paths
+
+    given, from_ini = spec_paths(config)
+    specs = list(dict.fromkeys([*given, *from_ini]))
+    if not specs:
+        return
+    from pytest_venvstacks.collect import RUNS_KEY, StackRuns
+    from pytest_venvstacks.options import CollectorSettings
+
+    config.stash[RUNS_KEY] = StackRuns(specs, CollectorSettings.from_config(config))
+    explicit = config.args_source == pytest.Config.ArgsSource.ARGS
+    args = list(config.args) if explicit or not given else []
+    for spec in specs:
+        covered = any(_is_within(spec, Path(arg.split("::")[0])) for arg in args)
+        if not covered:
+            args.append(str(spec))
+    config.args = args
+
+
+def _is_within(path: Path, arg: Path) -> bool:
+    arg = arg.absolute()
+    return path == arg or arg in path.parents
+
+
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> pytest.Collector | None:
+    """Collect a stack spec given with ``--venvstacks`` (or the ini key)."""
+    from pytest_venvstacks.collect import RUNS_KEY
+
+    runs = parent.config.stash.get(RUNS_KEY, None)
+    if runs is None or file_path not in runs.runs:
+        return None
+    from pytest_venvstacks.collect import StackFile
+
+    node: StackFile = StackFile.from_parent(parent, path=file_path)
+    node.run = runs.runs[file_path]
+    return node
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise ``venvstacks_layer`` tests over the layers of the stacks under test."""
+    if "venvstacks_layer" not in metafunc.fixturenames:
+        return
+    from fnmatch import fnmatchcase
+
+    from pytest_venvstacks.collect import RUNS_KEY
+
+    runs = metafunc.config.stash.get(RUNS_KEY, None)
+    patterns: list[str] = []
+    for mark in metafunc.definition.iter_markers("venvstacks_layers"):
+        patterns.extend(str(arg) for arg in mark.args)
+    params: list[tuple[Path, str]] = []
+    ids: list[str] = []
+    several = runs is not None and len(runs.runs) > 1
+    for path, run in (runs.runs if runs is not None else {}).items():
+        for layer in run.layers():
+            name = layer.env_name
+            if patterns and not any(fnmatchcase(name, p) for p in patterns):
+                continue
+            params.append((path, name))
+            ids.append(f"{path.parent.name}:{name}" if several else name)
+    metafunc.parametrize("venvstacks_layer", params, ids=ids, indirect=True)
+
+
+@pytest.fixture
+def venvstacks_layer(request: pytest.FixtureRequest) -> Any:
+    """A deployed layer of a stack under test (a :class:`DeployedLayer`).
+
+    Tests using it run once per layer of the stacks given with ``--venvstacks``; the
+    layers are the published archives unpacked side by side in a temporary folder
+    (then moved), exactly what the ``relocatable`` check looked at.
+    """
+    from pytest_venvstacks.deployed import deployed_layer
+
+    path, name = request.param
+    return deployed_layer(request.session, path, name)
+
+
+@pytest.fixture(scope="session")
+def venvstacks_deployed(request: pytest.FixtureRequest) -> Any:
+    """Every deployed layer of the stacks under test: ``{env_name: DeployedLayer}``."""
+    from pytest_venvstacks.deployed import all_deployed
+
+    return all_deployed(request.session)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line per stack: layers x checks and how many passed, failed, skipped."""
+    from pytest_venvstacks.collect import RUNS_KEY
+
+    runs = config.stash.get(RUNS_KEY, None)
+    if runs is None:
+        return
+    from pytest_venvstacks.deployed import summary_lines
+
+    for line in summary_lines(runs, config):
+        terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the temporary folders of the stacks under test."""
+    from pytest_venvstacks.collect import RUNS_KEY
+
+    runs = config.stash.get(RUNS_KEY, None)
+    if runs is not None:
+        runs.close()

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from venvstacks.errors import BuildError
+from venvstacks.platforms.elf import is_elf
 from venvstacks.runtimes import adopt_runtime, make_scripts_relocatable
 from venvstacks.runtimes.adopt import STDLIB_TEST_DIRS
-from venvstacks.runtimes.elf import is_elf
 from venvstacks.uvtool import UvSettings, run_uv
 
 pytestmark = pytest.mark.integration

@@ -67,7 +67,7 @@ def test_link_swapped_after_loading_fails_the_build(tmp_path: Path) -> None:
     spec = load_stack_spec(project)
     app = spec.applications["app-hello"]
     os.symlink(outside, project / "hello" / "token.txt")
-    with pytest.raises(BuildError, match="outside the project folder"):
+    with pytest.raises(BuildError, match="outside the folder"):
         modules_hash([app.launch_module], project)
     with pytest.raises(BuildError, match=r"token\.txt"):
         install_modules(tmp_path / "env", "site", [app.launch_module], project)
@@ -88,7 +88,7 @@ def test_symlinked_support_module_outside_is_a_spec_error(tmp_path: Path) -> Non
     with pytest.raises(SpecError) as info:
         load_stack_spec(project)
     assert info.value.field == "applications[0].support_modules[0]"
-    assert "outside the project folder" in info.value.paragraph()
+    assert "outside the folder" in info.value.paragraph()
 
 
 def test_module_under_a_linked_folder_outside_is_refused(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_module_under_a_linked_folder_outside_is_refused(tmp_path: Path) -> None
     (tmp_path / "ext").mkdir()
     (tmp_path / "ext" / "tool.py").write_text("print(1)\n")
     os.symlink(tmp_path / "ext", project / "ext")
-    with pytest.raises(SpecError, match="outside the project folder"):
+    with pytest.raises(SpecError, match="outside the folder"):
         load_stack_spec(project)
 
 
@@ -126,3 +126,22 @@ def test_local_wheels_links_must_stay_inside(tmp_path: Path) -> None:
     os.symlink(tmp_path / "secret", wheels / "d-1-py3-none-any.whl")
     with pytest.raises(UsageError, match=r"d-1-py3-none-any\.whl"):
         check_local_wheels(spec, [wheels])
+
+
+def test_absolute_module_elsewhere_draws_only_from_its_own_folder(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "tool").mkdir(parents=True)
+    (elsewhere / "tool" / "__main__.py").write_text("print(1)\n")
+    (elsewhere / "shared.txt").write_text("shared\n")
+    os.symlink("../shared.txt", elsewhere / "tool" / "shared.txt")
+    project = make_project(tmp_path, launch=str(elsewhere / "tool"))
+    app = load_stack_spec(project).applications["app-hello"]
+    assert app.launch_module == elsewhere / "tool"
+    assert [rel for rel, _ in module_files(app.launch_module, project)] == [
+        "tool/__main__.py",
+        "tool/shared.txt",
+    ]
+    (tmp_path / "secret.txt").write_text("secret\n")
+    os.symlink(tmp_path / "secret.txt", elsewhere / "tool" / "secret.txt")
+    with pytest.raises(SpecError, match="is a symlink to"):
+        load_stack_spec(project)

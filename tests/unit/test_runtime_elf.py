@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from venvstacks.runtimes import elf
+from venvstacks.platforms import elf
 
 
 def _some_shared_library() -> Path:

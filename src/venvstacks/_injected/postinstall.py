@@ -17,6 +17,10 @@ by side in one folder.
   missing or wrong links, or regular files left by extractors without symlink
   support); remove any ``home`` key from ``pyvenv.cfg`` (on Windows, set ``home`` to the
   runtime's folder instead);
+* (POSIX) make the layer's ``share/venv/dynlib`` folder hold exactly the relative
+  symlinks listed under ``dynlib_links`` in the layer config: they lead the layer's
+  binaries (through their ``$ORIGIN``-relative RUNPATH) to the shared libraries that
+  lower layers ship;
 * warn about lower layers that are not deployed (yet): layers may be deployed in any
   order;
 * finally run the layer's interpreter, and fail with a one-line message if it does
@@ -211,6 +215,29 @@ def fix_layered(layer: str, config: Dict[str, Any], log: Log) -> None:
     rewrite_pyvenv_cfg(layer, config, None, log)
 
 
+def fix_dynlib_links(layer: str, config: Dict[str, Any], log: Log) -> None:
+    """Make the dynlib folder hold exactly the configured relative symlinks."""
+    links = config.get("dynlib_links") or {}
+    if os.name == "nt" or not isinstance(links, dict):
+        return
+    folders = set()
+    for link, target in sorted(links.items()):
+        path = os.path.join(layer, _local(link))
+        folder = os.path.dirname(path)
+        folders.add(folder)
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            log.action("created {}".format(folder))
+        ensure_symlink(path, target, log)
+    wanted = {os.path.normpath(os.path.join(layer, _local(link))) for link in links}
+    for folder in sorted(folders):
+        for name in sorted(os.listdir(folder)):
+            path = os.path.normpath(os.path.join(folder, name))
+            if path not in wanted and os.path.islink(path):
+                os.unlink(path)
+                log.action("removed stale link {}".format(path))
+
+
 def _folder_of(relative: str) -> str:
     """The layer folder a path relative to this layer's folder lies in."""
     parts = [part for part in relative.split("/") if part not in ("", ".")]
@@ -223,6 +250,7 @@ def missing_lower_layers(layer: str, config: Dict[str, Any]) -> List[str]:
     """Folder names of the lower layers (and runtime) that are not deployed."""
     missing: List[str] = []
     wanted = list(config.get("pylib_dirs") or [])
+    wanted.extend(config.get("dynlib_dirs") or [])
     if not is_runtime_layer(config):
         wanted.append(config["base_python"])
     for relative in wanted:
@@ -263,6 +291,7 @@ def postinstall(layer: str, verbose: bool = False, quiet: bool = False) -> int:
             fix_runtime(layer, config, log)
         else:
             fix_layered(layer, config, log)
+            fix_dynlib_links(layer, config, log)
         missing = missing_lower_layers(layer, config)
         if missing:
             log.warning(

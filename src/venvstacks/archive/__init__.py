@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from venvstacks.archive.formats import (
-    FORMATS,
-    SUFFIXES,
-    ArchiveFormat,
-    archive_format,
-    archive_name,
-)
-from venvstacks.archive.unpack import unpack_archive
-from venvstacks.archive.writer import ArchiveResult, write_archive
+from typing import TYPE_CHECKING
+
+from venvstacks._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from venvstacks.archive.formats import (
+        FORMATS,
+        SUFFIXES,
+        ArchiveFormat,
+        archive_format,
+        archive_name,
+    )
+    from venvstacks.archive.unpack import unpack_archive
+    from venvstacks.archive.writer import ArchiveResult, write_archive
 
 __all__ = [
     "FORMATS",
@@ -22,3 +27,17 @@ __all__ = [
     "unpack_archive",
     "write_archive",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "ArchiveFormat": "venvstacks.archive.formats",
+        "ArchiveResult": "venvstacks.archive.writer",
+        "FORMATS": "venvstacks.archive.formats",
+        "SUFFIXES": "venvstacks.archive.formats",
+        "archive_format": "venvstacks.archive.formats",
+        "archive_name": "venvstacks.archive.formats",
+        "unpack_archive": "venvstacks.archive.unpack",
+        "write_archive": "venvstacks.archive.writer",
+    },
+)

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from venvstacks.reporting import (
     DataProgress,
@@ -25,6 +18,9 @@ from venvstacks.reporting import (
     StepFinished,
     StepStarted,
 )
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 _OUTCOME_STYLE = {
     "done": ("green", "✓"),
@@ -86,6 +82,16 @@ class RichReporter:
         if isinstance(event, PlanReady):
             self._stop()
             if self.verbosity >= 0 and self.console.is_terminal and event.layers:
+                # Imported here: only a terminal shows progress (rich.progress
+                # costs a noticeable part of a no-op command's time).
+                from rich.progress import (
+                    BarColumn,
+                    Progress,
+                    SpinnerColumn,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+
                 self._progress = Progress(
                     SpinnerColumn(),
                     TextColumn("[bold]{task.description}"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from venvstacks.fsutil import write_text_if_changed
+from venvstacks.layers.dynlibs import used_layers
 from venvstacks.layers.modules import module_hash
 from venvstacks.spec.model import ApplicationSpec, LayeredSpec, LayerSpec, RuntimeSpec
 from venvstacks.uvtool import uv_version
@@ -38,6 +39,7 @@ EXTRA_FIELDS = (
     "runtime_portable",  # runtime layers: false when it needs the host's system libraries
     "archive_format",  # published archives: xz, gz, zst or zip
     "inputs_hash",  # what the archive/export was made from (decides rebuilds)
+    "dynlib_layers",  # layered: lower layers whose shared libraries its binaries load
 )
 
 
@@ -72,6 +74,8 @@ def layer_metadata(
         data["runtime_portable"] = lock.runtime_source != "local"
     if isinstance(layer, LayeredSpec):
         data["required_layers"] = [names[name] for name in layer.linearised_frameworks]
+        used = used_layers(stack.build_dir / layer.env_name)
+        data["dynlib_layers"] = [names[name] for name in used]
     if isinstance(layer, ApplicationSpec):
         data["app_launch_module"] = layer.launch_module_name
         data["app_launch_module_hash"] = module_hash(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from venvstacks.errors import ArchiveError
 from venvstacks.layers.builder import read_runtime_shape
+from venvstacks.layers.dynlibs import recorded_links
 from venvstacks.layers.layout import LayerLayout, layout_for
 from venvstacks.layers.state import BuildStamps, build_inputs_hash
 from venvstacks.spec.model import LayerSpec
@@ -99,7 +100,9 @@ def plan_layers(stack: Stack, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
         plans.append(
             LayerPlan(
                 layer=layer,
-                layout=layout_for(stack.spec, layer, shape, names),
+                layout=layout_for(stack.spec, layer, shape, names).with_dynlibs(
+                    recorded_links(stack.build_dir / layer.env_name), names
+                ),
                 build_stamp=stamp,
                 mtime=reproducible_mtime(lock.locked_at),
             )

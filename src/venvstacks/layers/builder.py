@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvstacks.errors import BuildError
+from venvstacks.layers.dynlibs import link_lower_dynlibs
 from venvstacks.layers.install import linux_python_platform, sync_packages
 from venvstacks.layers.layout import (
     LAYER_CONFIG_PATH,
@@ -90,7 +91,8 @@ def build_runtime_env(
     runtime: ResolvedRuntime,
 ) -> RuntimeShape:
     """Copy the locked Python into ``env_dir`` (unless there) and install into it."""
-    from venvstacks.runtimes import adopt_runtime, make_scripts_relocatable
+    from venvstacks.runtimes import make_scripts_relocatable
+    from venvstacks.runtimes.cache import prepare_runtime
 
     shape = read_runtime_shape(env_dir)
     if shape is not None and shape.py_version != runtime.version:
@@ -107,7 +109,7 @@ def build_runtime_env(
             settings.runtime_work_dir,
             settings.uv,
         )
-        adopted = adopt_runtime(prefix, runtime.version, env_dir)
+        adopted = prepare_runtime(prefix, runtime.version, env_dir)
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = layout_for(ctx.stack, ctx.spec, shape)
     _sync(settings, ctx.spec, env_dir / shape.python, pylock)
@@ -143,3 +145,14 @@ def build_layered_env(
             ctx.stack.spec_dir,
         )
     settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    shape = read_runtime_shape(env_dir.parent / ctx.stack.runtime_of(layer).env_name)
+    assert shape is not None  # checked with the runtime interpreter above
+    link_lower_dynlibs(
+        ctx.stack,
+        layer,
+        shape,
+        env_dir,
+        layout,
+        settings.reporter,
+        settings.target_platform,
+    )

@@ -9,13 +9,19 @@ Every path here is relative and POSIX-style, so a layout never holds an absolute
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from venvstacks.platforms.formats import DYNLIB_FOLDER
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec, StackSpec
 
 LAYER_CONFIG_PATH = "share/venv/metadata/venvstacks_layer.json"
+
+#: ``(name, layer, path)`` of one entry of a layer's dynlib folder: a link named
+#: ``name`` to folder ``path`` of lower layer ``layer`` (env name), or, with an empty
+#: layer, a link to ``path`` inside the dynlib folder (a SONAME alias).
+DynlibLink = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,10 @@ class LayerLayout:
     base_python: str
     pylib_dirs: tuple[str, ...]
     launch_module: str | None = None
+    #: Lower layers' library folders the layer uses (relative, like ``pylib_dirs``).
+    dynlib_dirs: tuple[str, ...] = ()
+    #: ``(link, target)``: the symlinks of the layer's dynlib folder, relative.
+    dynlib_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def python_minor(self) -> str:
@@ -63,11 +73,31 @@ class LayerLayout:
             "base_python": self.base_python,
             "site_dir": self.site_dir,
             "pylib_dirs": list(self.pylib_dirs),
-            "dynlib_dirs": [],
+            "dynlib_dirs": list(self.dynlib_dirs),
         }
+        if self.dynlib_links:
+            data["dynlib_links"] = dict(self.dynlib_links)
         if self.launch_module is not None:
             data["launch_module"] = self.launch_module
         return data
+
+    def with_dynlibs(
+        self, links: Sequence[DynlibLink], folder_names: Mapping[str, str] | None = None
+    ) -> LayerLayout:
+        """This layout with the given dynlib folder entries (see :data:`DynlibLink`)."""
+        names = folder_names or {}
+        up = "/".join([".."] * len(DYNLIB_FOLDER.split("/")))
+        dirs: list[str] = []
+        pairs: list[tuple[str, str]] = []
+        for name, layer, path in sorted(links):
+            if layer:
+                folder = f"../{names.get(layer, layer)}/{path}"
+                if folder not in dirs:
+                    dirs.append(folder)
+                pairs.append((f"{DYNLIB_FOLDER}/{name}", f"{up}/{folder}"))
+            else:
+                pairs.append((f"{DYNLIB_FOLDER}/{name}", path))
+        return replace(self, dynlib_dirs=tuple(dirs), dynlib_links=tuple(pairs))
 
     def config_json(self) -> str:
         """The deployed layer config as stable JSON text."""

@@ -24,14 +24,14 @@ def _files(source: Path, root: Path) -> Iterator[tuple[str, Path]]:
         raise BuildError(
             f"module file {str(exc.path)!r} {exc.reason}",
             hint="Launch and support modules may only hold regular files and folders "
-            "from the project folder (symlinks are followed only inside it).",
+            "from the folder they are named in (symlinks are followed only inside it).",
         ) from None
 
 
 def modules_hash(sources: Sequence[Path], root: Path) -> str:
     """``sha256:<hex>`` over the names and bytes of the given modules.
 
-    ``root`` is the project folder: symlinks are followed only inside it.
+    ``root`` is the project folder (see :func:`module_files`).
     """
     digest = hashlib.sha256()
     for source in sources:

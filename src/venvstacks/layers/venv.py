@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from venvstacks.fsutil import write_text_if_changed
+from venvstacks.fsutil import remove_path, write_text_if_changed
 from venvstacks.layers.layout import LAYER_CONFIG_PATH, LayerLayout
+from venvstacks.platforms.formats import DYNLIB_FOLDER
 
 LINK_MODULE = "_venvstacks_layers"
 LINK_PTH = "zzz_venvstacks_layers.pth"
@@ -99,7 +100,27 @@ def write_layered_env(env_dir: Path, layout: LayerLayout) -> None:
     _write_if_changed(site_dir / f"{LINK_MODULE}.py", link_module_source(layout))
     _write_if_changed(site_dir / LINK_PTH, f"import {LINK_MODULE}\n")
     _write_if_changed(bin_dir / "activate", _activate_script(layout))
+    write_dynlib_links(env_dir, layout)
     write_layer_config(env_dir, layout)
+
+
+def write_dynlib_links(env_dir: Path, layout: LayerLayout) -> None:
+    """Make the layer's dynlib folder hold exactly the layout's relative links.
+
+    Stale entries (a provider that moved, a library now excluded) are removed; the
+    folder itself is removed when the layer uses no lower layer's libraries.
+    """
+    folder = env_dir / DYNLIB_FOLDER
+    wanted = {link.rsplit("/", 1)[1]: target for link, target in layout.dynlib_links}
+    if not wanted:
+        remove_path(folder)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        if entry.name not in wanted:
+            remove_path(entry)
+    for name, target in sorted(wanted.items()):
+        _replace_symlink(folder / name, target)
 
 
 def _activate_script(layout: LayerLayout) -> str:

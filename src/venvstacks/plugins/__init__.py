@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-import pluggy
+from typing import TYPE_CHECKING
 
-from venvstacks.plugins.context import LayerContext
-from venvstacks.plugins.hookspecs import PROJECT_NAME
-from venvstacks.plugins.manager import PluginManager
+from venvstacks._lazy import lazy_exports
 
-#: Decorate hook implementations with this marker.
-hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+if TYPE_CHECKING:
+    from venvstacks.plugins.context import LayerContext
+    from venvstacks.plugins.hookspecs import hookimpl
+    from venvstacks.plugins.manager import PluginManager
 
-__all__ = ["LayerContext", "PluginManager", "hookimpl"]
+__all__ = [
+    "LayerContext",
+    "PluginManager",
+    "hookimpl",
+]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "LayerContext": "venvstacks.plugins.context",
+        "PluginManager": "venvstacks.plugins.manager",
+        "hookimpl": "venvstacks.plugins.hookspecs",
+    },
+)

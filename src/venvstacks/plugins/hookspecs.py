@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 PROJECT_NAME = "venvstacks"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Decorate hook implementations with this marker (exported as ``venvstacks.hookimpl``).
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec(firstresult=True)

@@ -10,23 +10,28 @@
 
 from __future__ import annotations
 
-from venvstacks.runtimes.adopt import adopt_runtime
-from venvstacks.runtimes.discovery import clear_cache, discover_installed, find_matching
-from venvstacks.runtimes.download import available_downloads, install_download
-from venvstacks.runtimes.model import (
-    RUNTIME_SOURCES,
-    AdoptedRuntime,
-    InstalledPython,
-    ResolvedRuntime,
-)
-from venvstacks.runtimes.prefix import PLACEHOLDER_PREFIX
-from venvstacks.runtimes.providers import (
-    RUNTIME_SOURCE_ENV_VAR,
-    builtin_plugins,
-    describe_installed,
-    not_found_error,
-)
-from venvstacks.runtimes.scripts import make_scripts_relocatable
+from typing import TYPE_CHECKING
+
+from venvstacks._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from venvstacks.runtimes.adopt import adopt_runtime
+    from venvstacks.runtimes.discovery import clear_cache, discover_installed, find_matching
+    from venvstacks.runtimes.download import available_downloads, install_download
+    from venvstacks.runtimes.model import (
+        RUNTIME_SOURCES,
+        AdoptedRuntime,
+        InstalledPython,
+        ResolvedRuntime,
+    )
+    from venvstacks.runtimes.prefix import PLACEHOLDER_PREFIX
+    from venvstacks.runtimes.providers import (
+        RUNTIME_SOURCE_ENV_VAR,
+        builtin_plugins,
+        describe_installed,
+        not_found_error,
+    )
+    from venvstacks.runtimes.scripts import make_scripts_relocatable
 
 __all__ = [
     "PLACEHOLDER_PREFIX",
@@ -46,3 +51,25 @@ __all__ = [
     "make_scripts_relocatable",
     "not_found_error",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "AdoptedRuntime": "venvstacks.runtimes.model",
+        "InstalledPython": "venvstacks.runtimes.model",
+        "PLACEHOLDER_PREFIX": "venvstacks.runtimes.prefix",
+        "RUNTIME_SOURCES": "venvstacks.runtimes.model",
+        "RUNTIME_SOURCE_ENV_VAR": "venvstacks.runtimes.providers",
+        "ResolvedRuntime": "venvstacks.runtimes.model",
+        "adopt_runtime": "venvstacks.runtimes.adopt",
+        "available_downloads": "venvstacks.runtimes.download",
+        "builtin_plugins": "venvstacks.runtimes.providers",
+        "clear_cache": "venvstacks.runtimes.discovery",
+        "describe_installed": "venvstacks.runtimes.providers",
+        "discover_installed": "venvstacks.runtimes.discovery",
+        "find_matching": "venvstacks.runtimes.discovery",
+        "install_download": "venvstacks.runtimes.download",
+        "make_scripts_relocatable": "venvstacks.runtimes.scripts",
+        "not_found_error": "venvstacks.runtimes.providers",
+    },
+)

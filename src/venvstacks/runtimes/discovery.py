@@ -14,7 +14,9 @@ non-free-threaded installations are kept, one per real prefix, newest first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
@@ -162,16 +164,88 @@ def _discover(
     candidates: list[tuple[str, Path]] = []
     candidates += [("pyenv", path) for path in _pyenv_candidates(root)]
     candidates += [("path", path) for path in _path_candidates(path_env, root)]
-    candidates += [("uv", path) for path in _uv_candidates(settings, root)]
+    candidates += [("uv", path) for path in _uv_candidates(settings, root, path_env)]
     unique: dict[str, tuple[str, Path]] = {}
     for origin, path in candidates:
         unique.setdefault(os.path.realpath(path), (origin, path))
+    answers = _AnswerCache.load()
     with ThreadPoolExecutor(max_workers=min(8, len(unique) or 1)) as pool:
-        found = pool.map(lambda item: _query(*item), unique.values())
-        return tuple(sort_installed(p for p in found if p is not None))
+        outputs = list(pool.map(lambda item: answers.query(item[1]), unique.values()))
+    answers.save()
+    found = [
+        parse_query_output(output, origin)
+        for (origin, _path), output in zip(unique.values(), outputs, strict=True)
+        if output is not None
+    ]
+    return tuple(sort_installed(p for p in found if p is not None))
 
 
-def _query(origin: str, executable: Path) -> InstalledPython | None:
+class _AnswerCache:
+    """Interpreters' answers to :data:`QUERY_SCRIPT`, kept between runs.
+
+    Keyed by the interpreter's path, real path, inode, size and mtime (a reinstalled or
+    upgraded interpreter is a new file), stored in the venvstacks cache folder, so
+    only new interpreters are run. Failures are not kept.
+    """
+
+    def __init__(self, path: Path | None, answers: dict[str, str]) -> None:
+        self.path = path
+        self.answers = answers
+        self.changed = False
+
+    @classmethod
+    def load(cls) -> _AnswerCache:
+        from venvstacks.runtimes.cache import cache_enabled, cache_root
+
+        if not cache_enabled():
+            return cls(None, {})
+        path = cache_root() / "interpreters.json"
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("script") == _SCRIPT_HASH:
+                answers = data.get("answers")
+                if isinstance(answers, dict):
+                    return cls(path, {str(k): str(v) for k, v in answers.items()})
+        except (OSError, ValueError):
+            pass
+        return cls(path, {})
+
+    def query(self, executable: Path) -> str | None:
+        try:
+            real = os.path.realpath(executable)
+            st = Path(real).stat()
+        except OSError:
+            return None
+        # The path as found too: a venv's python links to its base interpreter.
+        key = f"{executable}|{real}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}"
+        known = self.answers.get(key)
+        if known is not None:
+            return known
+        output = run_query(executable)
+        if output is not None:
+            self.answers[key] = output
+            self.changed = True
+        return output
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        data = {"script": _SCRIPT_HASH, "answers": dict(sorted(self.answers.items()))}
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_text(json.dumps(data, indent=0), "utf-8")
+            os.replace(temp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+
+_SCRIPT_HASH = hashlib.sha256(QUERY_SCRIPT.encode()).hexdigest()[:16]
+
+
+def run_query(executable: Path) -> str | None:
+    """Run one interpreter with :data:`QUERY_SCRIPT`; its output, None if it failed."""
     try:
         result = subprocess.run(
             [os.fspath(executable), "-I", "-S", "-c", QUERY_SCRIPT],
@@ -183,9 +257,9 @@ def _query(origin: str, executable: Path) -> InstalledPython | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if result.returncode != 0:
+    if result.returncode != 0 or not result.stdout.strip():
         return None
-    return parse_query_output(result.stdout, origin)
+    return result.stdout
 
 
 @functools.cache
@@ -234,12 +308,21 @@ def _path_candidates(path_env: str, pyenv_root: Path | None) -> list[Path]:
     return found
 
 
-def _uv_candidates(settings: UvSettings, pyenv_root: Path | None) -> list[Path]:
+def _uv_candidates(
+    settings: UvSettings, pyenv_root: Path | None, path_env: str
+) -> list[Path]:
+    # uv runs every python3.X on PATH; pyenv shims are bash scripts that take a
+    # long time to fail, and they are skipped anyway: keep them off uv's PATH.
+    path = os.pathsep.join(
+        folder
+        for folder in path_env.split(os.pathsep)
+        if folder and not _is_shims_dir(Path(folder), pyenv_root)
+    )
     try:
         result = run_uv(
             ["python", "list", "--only-installed", "--output-format", "json"],
             settings,
-            extra_env={"UV_PYTHON_DOWNLOADS": "never"},
+            extra_env={"UV_PYTHON_DOWNLOADS": "never", "PATH": path},
         )
     except OSError:
         return []

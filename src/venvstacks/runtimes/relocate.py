@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from venvstacks.runtimes import elf
+from venvstacks.platforms import elf
 from venvstacks.runtimes.prefix import PLACEHOLDER_PREFIX, Mention, PrefixMatcher
 from venvstacks.runtimes.scripts import is_python_name, parse_shebang, retarget_shebang
 

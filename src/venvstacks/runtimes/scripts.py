@@ -19,6 +19,7 @@ import os
 import posixpath
 import re
 import shlex
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,9 +156,20 @@ def make_scripts_relocatable(
             continue
         script_rel = entry.relative_to(runtime_dir).as_posix()
         new_text = retarget_shebang(text, shebang, script_rel, python_rel)
-        entry.write_bytes(new_text.encode("utf-8", "surrogateescape"))
+        _replace_file(entry, new_text.encode("utf-8", "surrogateescape"))
         changed.append(entry)
     return changed
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a new file over ``path`` (same mode), never through it.
+
+    The old file may be a hard link into the runtime cache.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    temp.chmod(stat.S_IMODE(path.stat().st_mode))
+    os.replace(temp, path)
 
 
 def _interpreter_aliases(runtime_dir: Path, python: Path) -> set[str]:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from venvstacks.spec.loader import load_stack_spec, load_stack_spec_text
-from venvstacks.spec.model import (
-    ALL_PLATFORMS,
-    ApplicationSpec,
-    FrameworkSpec,
-    LayeredSpec,
-    LayerKind,
-    LayerSpec,
-    RuntimeRequest,
-    RuntimeSpec,
-    StackSpec,
-    UvConfig,
-    host_platform,
-)
+from typing import TYPE_CHECKING
+
+from venvstacks._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from venvstacks.spec.loader import load_stack_spec, load_stack_spec_text
+    from venvstacks.spec.model import (
+        ALL_PLATFORMS,
+        ApplicationSpec,
+        FrameworkSpec,
+        LayeredSpec,
+        LayerKind,
+        LayerSpec,
+        RuntimeRequest,
+        RuntimeSpec,
+        StackSpec,
+        UvConfig,
+        host_platform,
+    )
 
 __all__ = [
     "ALL_PLATFORMS",
@@ -32,3 +37,22 @@ __all__ = [
     "load_stack_spec",
     "load_stack_spec_text",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "ALL_PLATFORMS": "venvstacks.spec.model",
+        "ApplicationSpec": "venvstacks.spec.model",
+        "FrameworkSpec": "venvstacks.spec.model",
+        "LayerKind": "venvstacks.spec.model",
+        "LayerSpec": "venvstacks.spec.model",
+        "LayeredSpec": "venvstacks.spec.model",
+        "RuntimeRequest": "venvstacks.spec.model",
+        "RuntimeSpec": "venvstacks.spec.model",
+        "StackSpec": "venvstacks.spec.model",
+        "UvConfig": "venvstacks.spec.model",
+        "host_platform": "venvstacks.spec.model",
+        "load_stack_spec": "venvstacks.spec.loader",
+        "load_stack_spec_text": "venvstacks.spec.loader",
+    },
+)

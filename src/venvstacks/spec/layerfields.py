@@ -23,7 +23,12 @@ from venvstacks.spec.model import (
     frozen_map,
     module_name,
 )
-from venvstacks.spec.modulefiles import ModuleFileError, is_within, module_files
+from venvstacks.spec.modulefiles import (
+    ModuleFileError,
+    is_within,
+    module_files,
+    module_root,
+)
 
 COMMON_KEYS = (
     "name",
@@ -314,14 +319,17 @@ def read_modules(table: Table, spec_dir: Path) -> tuple[Path, tuple[Path, ...]]:
 def _read_module(
     table: Table, key: str, text: str, spec_dir: Path, *, launch: bool
 ) -> Path:
-    if Path(text).anchor:  # absolute, or (on Windows) drive- or root-relative
-        raise table.error(
-            key, f"{text!r} must be a path relative to the spec file's folder"
-        )
+    # Relative paths start at the spec's folder; absolute ones are accepted as they
+    # are, as the reference venvstacks does.
     path = Path(os.path.normpath(spec_dir / text))
-    if not is_within(path, spec_dir):
+    if not Path(text).is_absolute() and not is_within(path, spec_dir):
+        # A relative path reads as "inside the project": one that climbs out of it
+        # with '..' is refused; a module elsewhere must be named by its absolute path.
         raise table.error(
-            key, f"{text!r} leaves the spec file's folder; modules must be inside it"
+            key,
+            f"{text!r} leaves the spec file's folder",
+            hint="Relative module paths must stay inside the project folder; name a "
+            "module elsewhere by its absolute path.",
         )
     if path == spec_dir:
         raise table.error(
@@ -359,11 +367,11 @@ def _read_module(
         for _ in module_files(path, spec_dir):
             pass
     except ModuleFileError as exc:
-        shown = os.path.relpath(exc.path, spec_dir)
+        shown = os.path.relpath(exc.path, module_root(path, spec_dir))
         raise table.error(
             key,
             f"{shown!r} {exc.reason}",
             hint="Launch and support modules may only hold regular files and folders "
-            "from the project folder (symlinks are followed only inside it).",
+            "from the folder they are named in (symlinks are followed only inside it).",
         ) from None
     return path

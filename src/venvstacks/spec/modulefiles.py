@@ -52,24 +52,33 @@ def _check_link(path: Path, root_real: str) -> str:
         raise ModuleFileError(path, f"is a symlink to {target!r}, which does not exist")
     if not is_within(real, root_real):
         raise ModuleFileError(
-            path, f"is a symlink to {real!r}, outside the project folder {root_real!r}"
+            path, f"is a symlink to {real!r}, outside the folder {root_real!r}"
         )
     return real
 
 
-def module_files(source: Path, root: Path) -> Iterator[tuple[str, Path]]:
+def module_root(source: Path, spec_dir: Path) -> Path:
+    """The folder a module may draw files from.
+
+    The project folder (the spec's) for modules inside it; for a module named by an
+    absolute path elsewhere, the folder that holds it.
+    """
+    return spec_dir if is_within(source, spec_dir) else source.parent
+
+
+def module_files(source: Path, spec_dir: Path) -> Iterator[tuple[str, Path]]:
     """``(relative POSIX path, file)`` for a module file or each file of a package.
 
     Paths are relative to the module's parent folder, in sorted order. Symlinks (to
-    files or folders) are followed when their target is inside ``root``; a link
-    leading outside, a dangling link, a link loop or a special file (FIFO, device,
-    socket) raises :class:`ModuleFileError`.
+    files or folders) are followed when their target is inside the module's root
+    (:func:`module_root`); a link leading outside, a dangling link, a link loop or a
+    special file (FIFO, device, socket) raises :class:`ModuleFileError`.
     """
-    root_real = os.path.realpath(root)
+    root_real = os.path.realpath(module_root(source, spec_dir))
     if source.is_symlink():
         _check_link(source, root_real)
     elif not is_within(os.path.realpath(source), root_real):
-        raise ModuleFileError(source, f"is outside the project folder {root_real!r}")
+        raise ModuleFileError(source, f"is outside the folder {root_real!r}")
     mode = _stat(source).st_mode
     if stat.S_ISREG(mode):
         yield source.name, source

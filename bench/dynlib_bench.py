@@ -126,6 +126,27 @@ def time_apps(project: StackProject, runs: int) -> dict[str, list[tuple[float, f
     return times
 
 
+def import_times(project: StackProject, runs: int) -> dict[str, list[int]]:
+    """Microseconds ``-X importtime`` gives the extension module (``dlopen`` included)."""
+    apps = [app for pair in PAIRS for app in pair]
+    times: dict[str, list[int]] = {app: [] for app in apps}
+    for _ in range(runs):
+        for app in apps:
+            command = [
+                str(project.python(app)),
+                "-I",
+                "-X",
+                "importtime",
+                "-m",
+                "bench_app",
+            ]
+            result = subprocess.run(command, capture_output=True, text=True, check=True)
+            for line in result.stderr.splitlines():
+                if line.rstrip().endswith("accdyn_consumer._ext"):
+                    times[app].append(int(line.split("|")[1]))
+    return times
+
+
 def archive_digests(project: StackProject, out: Path) -> dict[str, str]:
     """Publish every layer; sha256 of each archive by file name."""
     report = project.stack().publish(out)
@@ -155,6 +176,11 @@ def main() -> None:
                     f"  {what:4} {split}: {a * 1000:.1f} ms   {same}: {b * 1000:.1f} ms"
                     f"   ratio {a / b:.3f}"
                 )
+        loads = import_times(first, args.runs)
+        print("extension import (dlopen + library search), -X importtime medians")
+        for split, same in PAIRS:
+            a, b = statistics.median(loads[split]), statistics.median(loads[same])
+            print(f"  {split}: {a:.0f} us   {same}: {b:.0f} us   ratio {a / b:.3f}")
         digests = archive_digests(first, Path(work, "first-out"))
         old_umask = os.umask(0o077)
         try:

@@ -116,6 +116,22 @@ def test_patched_files_keep_record_true_and_paths_relative(dynlib_project) -> No
     assert not (both / "share/venv/dynlib").exists()
 
 
+def test_dynlib_check_passes_linked_layers_and_fails_the_excluded_one(
+    dynlib_project,
+) -> None:
+    from venvstacks.checks.dynlib import check_dynlib
+    from venvstacks.checks.model import LayerFolder
+
+    def check(env_name: str, kind: str):
+        folder = LayerFolder.read(dynlib_project.env_path(env_name), env_name, kind)
+        return check_dynlib(folder)
+
+    for env_name in ("framework-mid", "app-over", "app-deep"):
+        assert check(env_name, "framework" if "framework" in env_name else "application").ok
+    result = check("app-excl", "application")
+    assert not result.ok and "libaccdyn.so.1" in result.message
+
+
 def test_soname_only_provider_gets_an_alias(dynlib_project) -> None:
     folder = dynlib_project.env_path("app-over") / "share/venv/dynlib"
     alias = folder / "libaccso.so.1"

@@ -14,41 +14,13 @@ import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from functools import cache
 from pathlib import Path
 
 from venvstacks.checks.model import CheckResult, LayerFolder, failed, passed, skipped
 from venvstacks.platforms.elf import DynamicInfo, read_dynamic
+from venvstacks.platforms.linux import system_library_dirs
 
 CHECK = "dynlib"
-
-_DEFAULT_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
-
-
-def _conf_dirs(conf: Path, seen: set[Path]) -> Iterator[str]:
-    if conf in seen:
-        return
-    seen.add(conf)
-    try:
-        lines = conf.read_text("utf-8", "replace").splitlines()
-    except OSError:
-        return
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if line.startswith("include"):
-            pattern = line.split(None, 1)[1] if " " in line else ""
-            base = Path("/") if pattern.startswith("/") else conf.parent
-            for included in sorted(base.glob(pattern.lstrip("/"))):
-                yield from _conf_dirs(included, seen)
-        elif line:
-            yield line
-
-
-@cache
-def system_library_dirs() -> tuple[str, ...]:
-    """The folders the loader searches after an object's own search path."""
-    dirs = [*_conf_dirs(Path("/etc/ld.so.conf"), set()), *_DEFAULT_DIRS]
-    return tuple(d for d in dict.fromkeys(dirs) if Path(d).is_dir())
 
 
 def _elf_candidates(folder: Path) -> Iterator[Path]:

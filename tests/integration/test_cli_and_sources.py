@@ -24,10 +24,13 @@ def test_options_read_venvstacks_environment_variables(
     result = project.cli("show", "--json", env=env)
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
-    assert [layer["env_name"] for layer in info["layers"]] == ["rt", "app-app"]
-    assert info["build_dir"] == str(tmp_path / "bd")
+    layers = info["runtimes"] + info["frameworks"] + info["applications"]
+    # show --include also lists the layers below and above (the reference does)
+    assert [layer["name"] for layer in layers] == ["rt", "framework-fw", "app-app"]
+    assert info["venvstacks"]["build_dir"] == str(tmp_path / "bd")
     relative = project.cli("show", "--json", "--build-dir", "elsewhere")
-    assert json.loads(relative.stdout)["build_dir"] == str(project.root / "elsewhere")
+    shown = json.loads(relative.stdout)["venvstacks"]
+    assert shown["build_dir"] == str(project.root / "elsewhere")
 
 
 def test_entry_point_plugins_load_automatically(stack_project, tmp_path: Path) -> None:

@@ -121,14 +121,23 @@ def test_dynlib_check_passes_linked_layers_and_fails_the_excluded_one(
 ) -> None:
     from venvstacks.checks.dynlib import check_dynlib
     from venvstacks.checks.model import LayerFolder
+    from venvstacks.layers.builder import read_runtime_shape
+    from venvstacks.layers.dynlibs import provider_layers
 
-    def check(env_name: str, kind: str):
-        folder = LayerFolder.read(dynlib_project.env_path(env_name), env_name, kind)
-        return check_dynlib(folder)
+    spec = dynlib_project.stack().spec
+    root = dynlib_project.build_dir
+    shape = read_runtime_shape(root / "rt")
+    assert shape is not None
+
+    def check(env_name: str):
+        layer = spec.layer(env_name)
+        folder = LayerFolder.read(root / env_name, env_name, layer.kind)
+        providers = provider_layers(spec, layer, shape, root)
+        return check_dynlib(folder, providers, root / "rt", "linux_x86_64")
 
     for env_name in ("framework-mid", "app-over", "app-deep"):
-        assert check(env_name, "framework" if "framework" in env_name else "application").ok
-    result = check("app-excl", "application")
+        assert check(env_name).ok, check(env_name).message
+    result = check("app-excl")
     assert not result.ok and "libaccdyn.so.1" in result.message
 
 

@@ -182,15 +182,17 @@ def test_show_json_reports_locks_and_builds(layered: StackProject) -> None:
     result = layered.cli("show", "--json", "--build-dir", str(layered.build_dir))
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
-    by_name = {layer["env_name"]: layer for layer in info["layers"]}
+    layers = info["runtimes"] + info["frameworks"] + info["applications"]
+    by_name = {layer["name"]: layer for layer in layers}
     assert by_name["app-modern"]["install_target"] == "app-modern@1"
     assert by_name["framework-web"]["lower_layers"] == [
         "framework-http",
         "framework-yaml",
         "cpython-3.11",
     ]
-    assert all(layer["lock"]["state"] == "valid" for layer in info["layers"])
-    assert all(layer["built"] for layer in info["layers"])
+    assert all(layer["lock"]["state"] == "valid" for layer in layers)
+    assert all(layer["has_valid_lock"] for layer in layers)
+    assert all(layer["built"] for layer in layers)
 
 
 def test_engine_never_imports_front_door_libraries() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
@@ -10,16 +11,39 @@ from typing import Any, NoReturn, TypeVar
 import rich_click as click
 from rich.console import Console
 
-from venvstacks.cli.errors import guarded
+from venvstacks.cli.errors import exit_codes_text, guarded
 from venvstacks.cli.options import SpecLocation, engine_options
 from venvstacks.cli.render import RichReporter
 from venvstacks.version import tool_version
 
 R = TypeVar("R")
 
-click.rich_click.USE_MARKDOWN = False
+click.rich_click.TEXT_MARKUP = "ansi"
 click.rich_click.SHOW_ARGUMENTS = True
 click.rich_click.MAX_WIDTH = 100
+
+#: Width of output that goes to a file or a pipe (CI logs): wide enough that tables
+#: and paths are never cut or wrapped inside a word.
+PIPE_WIDTH = 1000
+
+
+def _piped(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty and isatty()) and "COLUMNS" not in os.environ
+
+
+if _piped(sys.stdout):
+    # Help text in a log: wrap at word boundaries in a wide column, never mid-word.
+    click.rich_click.WIDTH = 140
+    click.rich_click.MAX_WIDTH = 140
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A rich console; when it writes to a file or pipe, lines are not wrapped."""
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        return Console(stderr=stderr, width=PIPE_WIDTH)
+    return console
 
 
 @dataclass
@@ -28,8 +52,8 @@ class CliState:
 
     verbosity: int = 0
     plugins: list[str] = field(default_factory=list)
-    console: Console = field(default_factory=lambda: Console(stderr=True))
-    out: Console = field(default_factory=Console)
+    console: Console = field(default_factory=lambda: make_console(stderr=True))
+    out: Console = field(default_factory=make_console)
 
     def run(
         self,
@@ -62,13 +86,62 @@ class CliState:
             render(result)  # type: ignore[arg-type]
         raise SystemExit(code)
 
+    def run_selected(
+        self,
+        spec_path: str,
+        params: dict[str, Any],
+        steps: dict[str, Any],
+        action: Callable[[Any, Any], R],
+        render: Callable[[R], None],
+    ) -> NoReturn:
+        """Like :meth:`run`, with the layer selection of ``params`` and ``steps``.
+
+        ``--show`` prints the selection first; ``--show-only`` (and ``--json``
+        without ``--show``) print it and stop. ``action(stack, plan)`` does the work.
+        """
+        from venvstacks.cli.options import selection_request
+        from venvstacks.cli.status import print_status
+
+        stopped: list[bool] = []
+
+        def staged(stack: Any) -> R | None:
+            plan = stack.plan(selection_request(params, **steps))
+            for warning in plan.warnings:
+                self.console.print(f"[yellow]warning: {warning}[/]", highlight=False)
+            show, show_only, as_json = (
+                bool(params.get("show")),
+                bool(params.get("show_only")),
+                bool(params.get("json")),
+            )
+            if show or show_only or as_json:
+                print_status(self, stack, plan, as_json=as_json)
+                if show_only or (as_json and not show):
+                    stopped.append(True)
+                    return None
+            return action(stack, plan)
+
+        def render_unless_stopped(result: R | None) -> None:
+            if not stopped:
+                render(result)  # type: ignore[arg-type]
+
+        self.run(spec_path, params, staged, render_unless_stopped)
+
 
 pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_EPILOG = (
+    "Every option of a command can also be set as VENVSTACKS_<OPTION> (for example "
+    "VENVSTACKS_RUNTIME_SOURCE=local, VENVSTACKS_JOBS=2); also VENVSTACKS_PLUGINS, "
+    "VENVSTACKS_VERBOSE=N and VENVSTACKS_QUIET=1. " + exit_codes_text()
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EPILOG)
 @click.version_option(tool_version(), "-V", "--version", prog_name="venvstacks")
-@click.option("-v", "--verbose", count=True, help="More output (repeat for more).")
+@click.option(
+    "-v", "--verbose", count=True, metavar="", help="More output (repeat for more)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only print errors and results.")
 @click.option(
     "-p",

@@ -41,6 +41,20 @@ EXIT_CODES: tuple[tuple[type[VenvStacksError], int], ...] = (
 )
 
 
+def exit_codes_text() -> str:
+    """The exit code table as one line of help text."""
+    parts = [f"{EXIT_OK} success"]
+    for kind, code in EXIT_CODES:
+        if kind is UsageError:
+            parts.append(f"{code} usage error or bad option")
+        elif kind is not VenvStacksError:
+            parts.append(f"{code} {kind.category}")
+    parts.append("1 other error")
+    parts.append(f"{EXIT_INTERNAL} internal error (a bug)")
+    parts.append(f"{EXIT_INTERRUPTED} interrupted")
+    return "Exit codes: " + ", ".join(parts) + "."
+
+
 def exit_code_for(error: VenvStacksError) -> int:
     """The exit status for an engine error."""
     for kind, code in EXIT_CODES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import TYPE_CHECKING, Any
 
 from venvstacks.engine.locking import lock_layers
@@ -48,9 +48,11 @@ def ensure_locks(
 
 
 class _BuildRun:
-    def __init__(self, stack: Stack, clean: bool):
+    def __init__(self, stack: Stack, clean: bool | Set[str]):
         self.stack = stack
-        self.clean = clean
+        self.clean: Set[str] = (
+            {x.env_name for x in stack.spec.layers()} if clean is True else (clean or set())
+        )
         self.stamps = BuildStamps(stack.build_dir)
         self.settings = BuildSettings(
             uv=stack.uv,
@@ -114,14 +116,14 @@ class _BuildRun:
                     [layer.launch_module, *layer.support_modules]
                 )
         inputs_hash = build_inputs_hash(inputs)
-        if not self.clean and self.stamps.is_current(env_name, inputs_hash):
+        if env_name not in self.clean and self.stamps.is_current(env_name, inputs_hash):
             seconds = time.perf_counter() - started
             stack.reporter.report(
                 StepFinished("build", env_name, "unchanged", seconds, "up to date")
             )
             return LayerBuildResult(env_name, "unchanged", env_dir, seconds, "up to date")
         self.stamps.invalidate(env_name)
-        if self.clean and env_dir.exists():
+        if env_name in self.clean and env_dir.exists():
             shutil.rmtree(env_dir)
         ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
@@ -149,7 +151,11 @@ class _BuildRun:
 
 
 def build_layers(
-    stack: Stack, layers: Sequence[LayerSpec], *, lock_if_needed: bool, clean: bool
+    stack: Stack,
+    layers: Sequence[LayerSpec],
+    *,
+    lock_if_needed: bool,
+    clean: bool | Set[str],
 ) -> BuildReport:
     """Build layers in dependency order; unchanged layers cost a stamp check only."""
     enabled = [layer for layer in layers if layer.enabled]

@@ -236,7 +236,6 @@ class StackCheck:
         return LayerFolder.read(path, layer.env_name, layer.kind, support)
 
     def _folder_task(self, check: str, layer: LayerFolder) -> Callable[[], CheckResult]:
-        from venvstacks.checks.dynlib import check_dynlib
         from venvstacks.checks.imports import check_imports
         from venvstacks.checks.isolation import check_isolated
         from venvstacks.checks.launch import check_launch
@@ -245,10 +244,26 @@ class StackCheck:
         functions: dict[str, Callable[[], CheckResult]] = {
             "imports": lambda: check_imports(layer, skip),
             "launch": lambda: check_launch(layer),
-            "dynlib": lambda: check_dynlib(layer),
+            "dynlib": lambda: self._dynlib(layer),
             "isolated": lambda: check_isolated(layer),
         }
         return functions[check]
+
+    def _dynlib(self, folder: LayerFolder) -> CheckResult:
+        from venvstacks.checks.dynlib import check_dynlib
+        from venvstacks.layers.builder import read_runtime_shape
+        from venvstacks.layers.dynlibs import provider_layers
+
+        spec = self.stack.spec
+        layer = spec.layer(folder.env_name)
+        runtime_root = folder.root / spec.runtime_of(layer).env_name
+        shape = read_runtime_shape(runtime_root)
+        providers = (
+            provider_layers(spec, layer, shape, folder.root) if shape is not None else []
+        )
+        return check_dynlib(
+            folder, providers, runtime_root, self.stack.options.target_platform
+        )
 
     def _run_all(self, tasks: list[Callable[[], CheckResult]]) -> list[CheckResult]:
         if not tasks:

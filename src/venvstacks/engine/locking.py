@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,11 +70,17 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
 
 class _LockRun:
     def __init__(
-        self, stack: Stack, layers: Sequence[LayerSpec], if_needed: bool, reset: set[str]
+        self,
+        stack: Stack,
+        layers: Sequence[LayerSpec],
+        if_needed: bool | Set[str],
+        reset: set[str],
     ):
         self.stack = stack
         self.layers = {layer.env_name: layer for layer in layers if layer.enabled}
-        self.if_needed = if_needed
+        self.if_needed: Set[str] = (
+            set(self.layers) if if_needed is True else (if_needed or set())
+        )
         self.reset = reset
         self.packages_of: dict[str, Sequence[LockedPackage]] = {}
         self._interpreters: dict[str, Path] = {}
@@ -113,7 +119,7 @@ class _LockRun:
         started = time.perf_counter()
         stack.reporter.report(StepStarted("lock", env_name))
         lower = self.lower_packages(layer)
-        if self.if_needed and env_name not in self.reset:
+        if env_name in self.if_needed and env_name not in self.reset:
             inputs = make_inputs(stack.spec, layer, stack.requirements(layer), lower)
             status = check_lock(inputs, files)
             if status.valid and status.metadata is not None:
@@ -141,7 +147,7 @@ class _LockRun:
             LockRequest(
                 inputs=inputs,
                 files=files,
-                work_dir=stack.build_dir / "_lock",
+                work_dir=stack.lock_work_dir,
                 python_implementation=implementation,
                 runtime_source=provider,
                 versioned=layer.versioned,
@@ -187,9 +193,16 @@ class _LockRun:
 
 
 def lock_layers(
-    stack: Stack, layers: Sequence[LayerSpec], *, if_needed: bool, reset: set[str]
+    stack: Stack,
+    layers: Sequence[LayerSpec],
+    *,
+    if_needed: bool | Set[str],
+    reset: set[str],
 ) -> LockReport:
-    """Lock layers in dependency order, independent layers in parallel."""
+    """Lock layers in dependency order, independent layers in parallel.
+
+    ``if_needed``: the layers (or True: all) whose lock is kept while still valid.
+    """
     run = _LockRun(stack, layers, if_needed, reset)
     names = list(run.layers)
     stack.reporter.report(PlanReady("lock", tuple(names)))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
 from venvstacks.errors import LockError, UsageError
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs, make_inputs
@@ -97,10 +99,22 @@ class Stack:
                 chosen.update(upper.env_name for upper in self.spec.dependents(layer))
         return tuple(layer for layer in layers if layer.env_name in chosen)
 
+    def plan(self, request: SelectionRequest) -> OperationPlan:
+        """Which layers a command touches and the operations each gets."""
+        return plan_operations(self.spec, request, self.options.target_platform)
+
+    def _planned(self, names: Sequence[str]) -> tuple[LayerSpec, ...]:
+        return tuple(self.spec.layer(name) for name in names)
+
     @property
     def runtime_work_dir(self) -> Path:
         """Where runtime providers may download or unpack (kept between runs)."""
         return self.build_dir / "_runtimes"
+
+    @property
+    def lock_work_dir(self) -> Path:
+        """Where layers are locked as small uv projects (one folder per layer)."""
+        return self.build_dir / "_lock"
 
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
@@ -194,17 +208,33 @@ class Stack:
         reset: Sequence[str] = (),
         allow_missing: bool = False,
         with_lower: bool = False,
+        plan: OperationPlan | None = None,
+        clean: bool = False,
     ) -> LockReport:
-        """Lock the selected layers (lower layers first)."""
+        """Lock the selected layers (lower layers first).
+
+        With ``plan``, lock what it says (``include`` and the flags are ignored).
+        ``clean`` removes the layers' lock working folders first.
+        """
         from venvstacks.engine.locking import lock_layers
 
-        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
-        reset_names = (
-            {layer.env_name for layer in self.select(reset, allow_missing=True)}
-            if reset
-            else set()
+        if plan is None:
+            layers = self.select(
+                include, allow_missing=allow_missing, with_lower=with_lower
+            )
+            reset_names = (
+                {layer.env_name for layer in self.select(reset, allow_missing=True)}
+                if reset
+                else set()
+            )
+            return lock_layers(self, layers, if_needed=if_needed, reset=reset_names)
+        layers = self._planned(plan.to_lock())
+        if clean:
+            for layer in layers:
+                shutil.rmtree(self.lock_work_dir / layer.env_name, ignore_errors=True)
+        return lock_layers(
+            self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
         )
-        return lock_layers(self, layers, if_needed=if_needed, reset=reset_names)
 
     def build(
         self,
@@ -214,12 +244,36 @@ class Stack:
         clean: bool = False,
         allow_missing: bool = False,
         with_lower: bool = False,
+        plan: OperationPlan | None = None,
     ) -> BuildReport:
-        """Build the selected layers' environments in the build folder."""
-        from venvstacks.engine.building import build_layers
+        """Build the selected layers' environments in the build folder.
 
-        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
-        return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
+        With ``plan``, lock (if needed) and build what it says; ``clean`` then applies
+        to the layers it builds unconditionally.
+        """
+        from venvstacks.engine.building import build_layers
+        from venvstacks.engine.locking import lock_layers
+
+        if plan is None:
+            layers = self.select(
+                include, allow_missing=allow_missing, with_lower=with_lower
+            )
+            return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
+        locks = None
+        if plan.to_lock():
+            locks = lock_layers(
+                self,
+                self._planned(plan.to_lock()),
+                if_needed=plan.lock_if_needed(),
+                reset=set(plan.to_reset()),
+            )
+        report = build_layers(
+            self,
+            self._planned(plan.to_build()),
+            lock_if_needed=False,
+            clean=plan.build_forced() if clean else frozenset(),
+        )
+        return BuildReport(report.layers, locks)
 
     def publish(
         self,
@@ -232,12 +286,17 @@ class Stack:
         dry_run: bool = False,
         allow_missing: bool = False,
         with_lower: bool = False,
+        plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Archive the selected built layers into ``output_dir`` with metadata."""
         from venvstacks.archive import archive_format
         from venvstacks.export.publish import PublishOptions, publish_layers
 
-        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        layers = (
+            self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+            if plan is None
+            else self._planned(plan.to_publish())
+        )
         options = PublishOptions(
             output_dir=Path(os.path.abspath(output_dir)),
             fmt=archive_format(fmt),
@@ -256,11 +315,16 @@ class Stack:
         dry_run: bool = False,
         allow_missing: bool = False,
         with_lower: bool = False,
+        plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
         from venvstacks.export.local import ExportOptions, export_layers
 
-        layers = self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+        layers = (
+            self.select(include, allow_missing=allow_missing, with_lower=with_lower)
+            if plan is None
+            else self._planned(plan.to_publish())
+        )
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
         )

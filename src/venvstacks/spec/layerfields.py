@@ -300,10 +300,8 @@ def read_modules(table: Table, spec_dir: Path) -> tuple[Path, tuple[Path, ...]]:
 def _read_module(
     table: Table, key: str, text: str, spec_dir: Path, *, launch: bool
 ) -> Path:
-    if Path(text).anchor:  # absolute, or (on Windows) drive- or root-relative
-        raise table.error(
-            key, f"{text!r} must be a path relative to the spec file's folder"
-        )
+    # Relative paths start at the spec's folder; absolute ones are accepted as they
+    # are, as the reference venvstacks does.
     path = Path(os.path.normpath(spec_dir / text))
     marker = "__main__.py" if launch else "__init__.py"
     try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence, Set
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from venvstacks.engine.locking import lock_layers
 from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
 from venvstacks.engine.scheduler import run_in_order
+from venvstacks.engine.session import Session
 from venvstacks.errors import BuildError, LockError
 from venvstacks.layers.builder import (
     BuildSettings,
@@ -24,18 +25,14 @@ from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
 from venvstacks.version import tool_version
 
-if TYPE_CHECKING:
-    from venvstacks.engine.stack import Stack
-
 
 def ensure_locks(
-    stack: Stack, layers: Sequence[LayerSpec], *, lock_if_needed: bool
+    session: Session, layers: Sequence[LayerSpec], *, lock_if_needed: bool
 ) -> LockReport | None:
     """Make sure every layer has a valid lock, relocking only if allowed."""
     if lock_if_needed:
-        return lock_layers(stack, layers, if_needed=True, reset=set())
-    names = [layer.env_name for layer in layers]
-    bad = [s for s in stack.lock_status(names) if not s.valid]
+        return lock_layers(session, layers, if_needed=True, reset=set())
+    bad = [s for s in map(session.lock_status, layers) if not s.valid]
     if bad:
         details = "; ".join(f"{s.env_name}: {s.reason}" for s in bad)
         raise LockError(
@@ -47,27 +44,29 @@ def ensure_locks(
 
 
 class _BuildRun:
-    def __init__(self, stack: Stack, clean: bool | Set[str]):
-        self.stack = stack
+    def __init__(self, session: Session, clean: bool | Set[str]):
+        self.session = session
         self.clean: Set[str] = (
-            {x.env_name for x in stack.spec.layers()} if clean is True else (clean or set())
+            {x.env_name for x in session.spec.layers()}
+            if clean is True
+            else (clean or set())
         )
-        self.folder = stack.build_folder
+        self.folder = session.folder
         self.settings = BuildSettings(
-            uv=stack.uv,
-            reporter=stack.reporter,
-            plugins=stack.plugins,
-            target_platform=stack.options.target_platform,
-            runtime_source=stack.options.runtime_source,
-            runtime_work_dir=stack.runtime_work_dir,
-            find_links=stack.options.local_wheels,
-            no_index=not stack.options.index,
+            uv=session.uv,
+            reporter=session.reporter,
+            plugins=session.plugins,
+            target_platform=session.options.target_platform,
+            runtime_source=session.options.runtime_source,
+            runtime_work_dir=session.folder.runtimes,
+            find_links=session.options.local_wheels,
+            no_index=not session.options.index,
         )
         self.selected: set[str] = set()
 
     def _require_built(self, layer: LayerSpec) -> None:
-        for lower in self.stack.spec.lower_layers(layer):
-            if not self.stack.layer_state(lower).built:
+        for lower in self.session.spec.lower_layers(layer):
+            if not self.session.state(lower).built:
                 raise BuildError(
                     f"lower layer {lower.env_name} has not been built",
                     layer=layer.env_name,
@@ -75,21 +74,21 @@ class _BuildRun:
                 )
 
     def build_one(self, env_name: str) -> LayerBuildResult:
-        stack = self.stack
-        layer = stack.spec.layer(env_name)
+        session = self.session
+        layer = session.spec.layer(env_name)
         env_dir = self.folder.env(env_name)
         started = time.perf_counter()
-        stack.reporter.report(StepStarted("build", env_name))
-        meta = stack.lock_metadata(layer)
-        runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+        session.reporter.report(StepStarted("build", env_name))
+        meta = session.lock_metadata(layer)
+        runtime_meta = session.lock_metadata(session.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
-        pylock = stack.lock_files(layer).pylock
+        pylock = session.lock_files(layer).pylock
         inputs: dict[str, Any] = {
             "env_name": env_name,
             "kind": layer.kind,
             "requirements_hash": meta.requirements_hash,
             "python": runtime_meta.python_implementation,
-            "post_install": stack.plugins.implementers("venvstacks_post_install"),
+            "post_install": session.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
             "dynlib_exclude": list(layer.dynlib_exclude),
             "tool": tool_version(),
@@ -97,10 +96,10 @@ class _BuildRun:
         layout = None
         if not isinstance(layer, RuntimeSpec):
             self._require_built(layer)
-            shape = self.folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
+            shape = self.folder.runtime_shape(session.spec.runtime_of(layer).env_name)
             if shape is None:
                 raise BuildError("its runtime layer has not been built", layer=env_name)
-            layout = layout_for(stack.spec, layer, shape)
+            layout = layout_for(session.spec, layer, shape)
             inputs["layout"] = layout.config()
             # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
             # the layer's links to them (share/venv/dynlib) must be redone.
@@ -108,23 +107,23 @@ class _BuildRun:
                 lower.env_name: (self.folder.read_stamp(lower.env_name) or {}).get(
                     "inputs_hash"
                 )
-                for lower in stack.spec.lower_layers(layer)
+                for lower in session.spec.lower_layers(layer)
             }
             if isinstance(layer, ApplicationSpec):
                 inputs["modules"] = modules_hash(
-                    [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
+                    [layer.launch_module, *layer.support_modules], session.spec.spec_dir
                 )
         inputs_hash = build_inputs_hash(inputs)
-        if env_name not in self.clean and stack.layer_state(layer, inputs_hash).current:
+        if env_name not in self.clean and session.state(layer, inputs_hash).current:
             seconds = time.perf_counter() - started
-            stack.reporter.report(
+            session.reporter.report(
                 StepFinished("build", env_name, "unchanged", seconds, "up to date")
             )
             return LayerBuildResult(env_name, "unchanged", env_dir, seconds, "up to date")
         self.folder.invalidate(env_name)
         if env_name in self.clean and env_dir.exists():
             shutil.rmtree(env_dir)
-        ctx = stack.context(layer)
+        ctx = session.context(layer)
         if isinstance(layer, RuntimeSpec):
             runtime = ResolvedRuntime.from_lock(
                 runtime_meta.python_implementation, runtime_meta.runtime_source
@@ -137,19 +136,19 @@ class _BuildRun:
             env_name,
             inputs_hash,
             {
-                "plugins": stack.plugins.plugins_that_ran(env_name),
+                "plugins": session.plugins.plugins_that_ran(env_name),
                 "python_implementation": runtime_meta.python_implementation,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },
         )
         seconds = time.perf_counter() - started
-        stack.reporter.report(StepFinished("build", env_name, "done", seconds))
+        session.reporter.report(StepFinished("build", env_name, "done", seconds))
         return LayerBuildResult(env_name, "built", env_dir, seconds)
 
 
 def build_layers(
-    stack: Stack,
+    session: Session,
     layers: Sequence[LayerSpec],
     *,
     lock_if_needed: bool,
@@ -157,29 +156,29 @@ def build_layers(
 ) -> BuildReport:
     """Build layers in dependency order; unchanged layers cost a stamp check only."""
     enabled = [layer for layer in layers if layer.enabled]
-    locks = ensure_locks(stack, enabled, lock_if_needed=lock_if_needed)
-    platform = stack.options.target_platform
-    run = _BuildRun(stack, clean)
+    locks = ensure_locks(session, enabled, lock_if_needed=lock_if_needed)
+    platform = session.options.target_platform
+    run = _BuildRun(session, clean)
     targeted = [layer.env_name for layer in enabled if layer.targets(platform)]
     results: dict[str, LayerBuildResult] = {}
     for layer in layers:
         if layer.env_name not in targeted:
             reason = "disabled" if not layer.enabled else f"not built for {platform}"
-            stack.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
+            session.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
             results[layer.env_name] = LayerBuildResult(
                 layer.env_name,
                 "skipped",
-                stack.build_folder.env(layer.env_name),
+                session.folder.env(layer.env_name),
                 0.0,
                 reason,
             )
-    stack.reporter.report(PlanReady("build", tuple(targeted)))
+    session.reporter.report(PlanReady("build", tuple(targeted)))
     depends = {
-        name: [x.env_name for x in stack.spec.lower_layers(stack.spec.layer(name))]
+        name: [x.env_name for x in session.spec.lower_layers(session.spec.layer(name))]
         for name in targeted
     }
     results.update(
-        run_in_order(targeted, depends, run.build_one, stack.options.worker_count)
+        run_in_order(targeted, depends, run.build_one, session.options.worker_count)
     )
     ordered = tuple(results[layer.env_name] for layer in layers)
     return BuildReport(ordered, locks)

@@ -170,12 +170,13 @@ def rearchive(
 ) -> list[Callable[[], CheckResult]]:
     """Tasks archiving each layer again from a new staging and comparing the archives."""
     from venvstacks.archive import archive_format, write_archive
-    from venvstacks.export.plan import plan_layers
+    from venvstacks.engine.publishing import plan_layers
     from venvstacks.export.publish import forbidden_paths
     from venvstacks.export.stage import stage_layer
 
     plans = {
-        p.env_name: p for p in plan_layers(stack, [stack.spec.layer(n) for n in names])
+        p.env_name: p
+        for p in plan_layers(stack.session(), [stack.spec.layer(n) for n in names])
     }
     out = work_dir / "archives-again"
     out.mkdir(parents=True, exist_ok=True)
@@ -193,7 +194,7 @@ def rearchive(
                 archive_format(fmt),
                 mtime=plan.mtime,
                 top_name=plan.deployed_name,
-                forbidden=forbidden_paths(stack),
+                forbidden=forbidden_paths(stack.build_dir),
             )
         except VenvStacksError as exc:
             return failed(

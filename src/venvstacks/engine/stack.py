@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,16 +13,16 @@ from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
-from venvstacks.errors import LockError, UsageError
-from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
-from venvstacks.lock.inputs import LockInputs, make_inputs
-from venvstacks.lock.status import LockStatus, check_lock
+from venvstacks.engine.session import Session
+from venvstacks.errors import UsageError
+from venvstacks.lock.files import LockFiles, LockMetadata
+from venvstacks.lock.inputs import LockInputs
+from venvstacks.lock.status import LockStatus
 from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
 from venvstacks.spec.model import LayerSpec, StackSpec
-from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
 
@@ -52,8 +51,6 @@ class Stack:
         check_folder_apart(spec, self.build_dir, "build folder")
         check_local_wheels(spec, self.options.local_wheels)
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
-        self._requirements: dict[tuple[str, str | None], tuple[str, ...]] = {}
-        self._requirements_lock = threading.Lock()
         self.plugins.use_uv_settings(self.uv)
 
     @classmethod
@@ -125,10 +122,19 @@ class Stack:
         """Where runtime providers may download or unpack (kept between runs)."""
         return self.build_folder.runtimes
 
-    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
-        """Whether a layer is locked, built, and built from its current lock."""
-        return self.build_folder.state(
-            layer.env_name, self.lock_metadata(layer), inputs_hash
+    def session(self) -> Session:
+        """A new run session: what one command knows about the stack, worked out once.
+
+        Every command method makes one; the query methods below each use a fresh one
+        (so they always see the files as they are now).
+        """
+        return Session(
+            spec=self.spec,
+            options=self.options,
+            plugins=self.plugins,
+            reporter=self.reporter,
+            folder=self.build_folder,
+            uv=self.uv,
         )
 
     @property
@@ -136,111 +142,42 @@ class Stack:
         """Where layers are locked as small uv projects (one folder per layer)."""
         return self.build_folder.lock_work
 
+    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
+        """Whether a layer is locked, built, and built from its current lock."""
+        return self.session().state(layer, inputs_hash)
+
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
-        return LockFiles.for_layer(self.spec.requirements_dir, layer.env_name)
+        return self.session().lock_files(layer)
 
     def lock_metadata(self, layer: LayerSpec) -> LockMetadata | None:
         """A layer's current lock metadata, if it has been locked."""
-        return self.lock_files(layer).read_meta()
+        return self.session().lock_metadata(layer)
 
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
-        if not layer.versioned:
-            return layer.env_name
-        metadata = metadata or self.lock_metadata(layer)
-        version = metadata.lock_version if metadata else 1
-        return f"{layer.env_name}@{version}"
+        return self.session().deployed_name(layer, metadata)
 
     def context(self, layer: LayerSpec, python_version: str | None = None) -> LayerContext:
         """The read-only view of a layer that plugins receive."""
-        return self._context(layer, python_version, {})
-
-    def _context(
-        self,
-        layer: LayerSpec,
-        python_version: str | None,
-        made: dict[str, LayerContext],
-    ) -> LayerContext:
-        # Each lower layer's context is made once per call (``made``), so a chain of
-        # frameworks costs time linear in its depth, not exponential.
-        lower = []
-        for below in self.spec.lower_layers(layer):
-            if below.env_name not in made:
-                made[below.env_name] = self._context(below, None, made)
-            lower.append(made[below.env_name])
-        if python_version is None:
-            runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
-            if runtime_meta is not None:
-                python_version = RuntimeVersion.parse(
-                    runtime_meta.python_implementation, strict=False
-                ).version
-        return LayerContext.for_layer(
-            layer,
-            self.spec,
-            lower_layers=tuple(lower),
-            env_path=self.build_folder.env(layer.env_name),
-            python_version=python_version,
-            deployed_name=self.deployed_name(layer),
-            target_platform=self.options.target_platform,
-        )
+        return self.session().context(layer, python_version)
 
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
-        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them.
-
-        The hook runs once per layer (and runtime version) for this Stack; later calls
-        reuse its result.
-        """
-        context = self.context(layer, python_version)
-        key = (layer.env_name, context.python_version)
-        with self._requirements_lock:
-            found = self._requirements.get(key)
-        if found is None:
-            requirements = list(layer.requirements)
-            self.plugins.hooks.pre_lock(context, requirements)
-            found = tuple(str(item) for item in requirements)
-            with self._requirements_lock:
-                self._requirements[key] = found
-        return list(found)
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
+        return self.session().requirements(layer, python_version)
 
     def lock_inputs(
-        self,
-        layer: LayerSpec,
-        python_version: str | None = None,
-        *,
-        read: dict[str, list[LockedPackage]] | None = None,
+        self, layer: LayerSpec, python_version: str | None = None
     ) -> LockInputs:
-        """A layer's current lock inputs (lower layers' pins read from their locks).
-
-        ``read`` caches parsed lower-layer locks across calls (env name -> packages).
-        """
-        cache = {} if read is None else read
-        for lower in self.spec.lower_layers(layer):
-            if lower.env_name not in cache:
-                cache[lower.env_name] = self.lock_files(lower).read_packages()
-        packages_of = {
-            lower.env_name: cache[lower.env_name] for lower in self.spec.lower_layers(layer)
-        }
-        return make_inputs(
-            self.spec, layer, self.requirements(layer, python_version), packages_of
-        )
+        """A layer's current lock inputs (lower layers' pins read from their locks)."""
+        return self.session().lock_inputs(layer, python_version)
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
-        """Whether each selected layer's lock is present and current."""
-        statuses = []
-        read: dict[str, list[LockedPackage]] = {}
-        for layer in self.select(include):
-            if not layer.enabled:
-                continue
-            try:
-                inputs = self.lock_inputs(layer, read=read)
-            except LockError as exc:  # a lower layer has no usable lock
-                statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
-                continue
-            statuses.append(check_lock(inputs, self.lock_files(layer)))
-        return statuses
+        """Whether each selected (enabled) layer's lock is present and current."""
+        session = self.session()
+        return [session.lock_status(x) for x in self.select(include) if x.enabled]
 
     def lock(
         self,
@@ -269,13 +206,18 @@ class Stack:
                 if reset
                 else set()
             )
-            return lock_layers(self, layers, if_needed=if_needed, reset=reset_names)
+            return lock_layers(
+                self.session(), layers, if_needed=if_needed, reset=reset_names
+            )
         layers = self._planned(plan.to_lock())
         if clean:
             for layer in layers:
                 shutil.rmtree(self.lock_work_dir / layer.env_name, ignore_errors=True)
         return lock_layers(
-            self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
+            self.session(),
+            layers,
+            if_needed=plan.lock_if_needed(),
+            reset=set(plan.to_reset()),
         )
 
     def build(
@@ -300,17 +242,20 @@ class Stack:
             layers = self.select(
                 include, allow_missing=allow_missing, with_lower=with_lower
             )
-            return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
+            return build_layers(
+                self.session(), layers, lock_if_needed=lock_if_needed, clean=clean
+            )
+        session = self.session()
         locks = None
         if plan.to_lock():
             locks = lock_layers(
-                self,
+                session,
                 self._planned(plan.to_lock()),
                 if_needed=plan.lock_if_needed(),
                 reset=set(plan.to_reset()),
             )
         report = build_layers(
-            self,
+            session,
             self._planned(plan.to_build()),
             lock_if_needed=False,
             clean=plan.build_forced() if clean else frozenset(),
@@ -332,7 +277,8 @@ class Stack:
     ) -> PublishReport:
         """Archive the selected built layers into ``output_dir`` with metadata."""
         from venvstacks.archive import archive_format
-        from venvstacks.export.publish import PublishOptions, publish_layers
+        from venvstacks.engine.publishing import publish_layers
+        from venvstacks.export.publish import ArchiveTarget, PublishOptions
 
         layers = (
             self.select(include, allow_missing=allow_missing, with_lower=with_lower)
@@ -347,7 +293,14 @@ class Stack:
             force=force,
             dry_run=dry_run,
         )
-        return publish_layers(self, layers, options)
+        target = ArchiveTarget(
+            options,
+            reporter=self.reporter,
+            build_dir=self.build_dir,
+            target_platform=self.options.target_platform,
+            worker_count=self.options.worker_count,
+        )
+        return publish_layers(self.session(), layers, target)
 
     def local_export(
         self,
@@ -361,7 +314,8 @@ class Stack:
         plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
-        from venvstacks.export.local import ExportOptions, export_layers
+        from venvstacks.engine.publishing import publish_layers
+        from venvstacks.export.local import ExportOptions, FolderTarget
 
         layers = (
             self.select(include, allow_missing=allow_missing, with_lower=with_lower)
@@ -372,4 +326,4 @@ class Stack:
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
         )
-        return export_layers(self, layers, options)
+        return publish_layers(self.session(), layers, FolderTarget(options))

@@ -1,0 +1,147 @@
+"""Publishing and exporting: one pipeline, two output targets.
+
+For the selected layers built for this platform: plan (each must be built from its
+current lock), hash what each output is made from, let the target decide what to
+(re)write, then per layer and in parallel: stage, fire ``venvstacks_pre_archive``,
+let the target write, record the layer's metadata; finally the stack summary. The
+targets (:class:`~venvstacks.export.publish.ArchiveTarget` for ``publish``,
+:class:`~venvstacks.export.local.FolderTarget` for ``local-export``) know only
+their own output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from venvstacks.engine.results import LayerPublishResult, PublishOutcomeKind, PublishReport
+from venvstacks.engine.scheduler import run_in_order
+from venvstacks.engine.session import Session
+from venvstacks.errors import ArchiveError
+from venvstacks.export.metadata import layer_metadata
+from venvstacks.export.plan import LayerPlan, reproducible_mtime
+from venvstacks.export.target import Decision, OutputTarget
+from venvstacks.layers.dynlibs import recorded_links
+from venvstacks.layers.layout import layout_for
+from venvstacks.reporting import PlanReady, StepFinished, StepStarted
+from venvstacks.spec.model import LayerSpec
+from venvstacks.version import tool_version
+
+
+def plan_layers(session: Session, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
+    """Plans for the selected layers built for this platform.
+
+    :raises ArchiveError: when a layer is not built from its current lock, or its
+        runtime layer is not built.
+    """
+    names = session.deployed_names()
+    platform = session.options.target_platform
+    plans: list[LayerPlan] = []
+    for layer in layers:
+        if not (layer.enabled and layer.targets(platform)):
+            continue
+        state = session.state(layer)
+        lock = session.lock_metadata(layer)
+        if lock is None or state.stamp is None or not state.current:
+            raise ArchiveError(
+                "the layer is not built from its current lock",
+                layer=layer.env_name,
+                hint="Run 'venvstacks build' (or 'venvstacks build --publish') first.",
+            )
+        runtime = session.spec.runtime_of(layer)
+        runtime_lock = session.lock_metadata(runtime)
+        shape = session.folder.runtime_shape(runtime.env_name)
+        if shape is None or runtime_lock is None:
+            raise ArchiveError(
+                f"its runtime layer {runtime.env_name} is not built", layer=layer.env_name
+            )
+        env_dir = session.folder.env(layer.env_name)
+        layout = layout_for(session.spec, layer, shape, names)
+        plans.append(
+            LayerPlan(
+                layer=layer,
+                layout=layout.with_dynlibs(recorded_links(env_dir), names),
+                build_stamp=state.stamp,
+                mtime=reproducible_mtime(lock.locked_at),
+                lock=lock,
+                runtime_lock=runtime_lock,
+                env_dir=env_dir,
+            )
+        )
+    return plans
+
+
+def publish_layers(
+    session: Session, layers: Sequence[LayerSpec], target: OutputTarget
+) -> PublishReport:
+    """Write the selected built layers to ``target`` (see the module docstring)."""
+    plans = {plan.env_name: plan for plan in plan_layers(session, layers)}
+    pre_archive = session.plugins.implementers("venvstacks_pre_archive")
+    extra = {**target.hash_inputs(), "pre_archive": pre_archive, "tool": tool_version()}
+    decisions = {
+        name: target.decide(plan, plan.inputs_hash(**extra)) for name, plan in plans.items()
+    }
+    names = session.deployed_names()
+    session.reporter.report(PlanReady(target.step, tuple(plans)))
+
+    def metadata(plan: LayerPlan, decision: Decision) -> dict[str, Any]:
+        plugins = set(plan.build_stamp.get("plugins", []))
+        plugins.update(session.plugins.plugins_that_ran(plan.env_name))
+        data = layer_metadata(plan, session.spec, names, sorted(plugins))
+        data.update(decision.fields)
+        data.update(
+            target_platform=session.options.target_platform,
+            inputs_hash=decision.inputs_hash,
+        )
+        return data
+
+    def work(env_name: str) -> LayerPublishResult:
+        plan, decision = plans[env_name], decisions[env_name]
+        started = time.perf_counter()
+        session.reporter.report(StepStarted(target.step, env_name))
+        outcome: PublishOutcomeKind
+        if target.dry_run or not decision.rewrite:
+            outcome = "planned" if decision.rewrite else "unchanged"
+            data = dict(decision.previous or {})
+            if outcome == "planned" and target.planned_metadata():
+                data = metadata(plan, decision)
+            step_outcome = "unchanged"
+        else:
+            staged = target.stage(plan, session.folder.root, session.folder.staging)
+            try:
+                session.hooks.pre_archive(session.context(plan.layer), staged.path)
+                written = target.write(plan, decision, staged)
+            finally:
+                target.cleanup(staged)
+            data = {**metadata(plan, decision), **written}
+            target.metadata.write_env(data)
+            outcome = target.written
+            step_outcome = "done"
+        seconds = time.perf_counter() - started
+        session.reporter.report(
+            StepFinished(
+                target.step,
+                env_name,
+                step_outcome,  # type: ignore[arg-type]
+                seconds,
+                target.detail(decision, outcome),
+            )
+        )
+        return LayerPublishResult(
+            env_name,
+            plan.deployed_name,
+            outcome,
+            decision.path,
+            data,
+            seconds,
+            decision.reason,
+        )
+
+    results = run_in_order(list(plans), {}, work, session.options.worker_count)
+    manifest = None
+    if not target.dry_run and results:
+        manifest = target.metadata.write_manifest(session.spec.layers())
+    return PublishReport(
+        tuple(results[name] for name in plans), target.output_dir, manifest, target.dry_run
+    )

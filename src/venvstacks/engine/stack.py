@@ -23,7 +23,7 @@ from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
 from venvstacks.spec.model import LayerSpec, StackSpec
-from venvstacks.uvtool import UvSettings
+from venvstacks.uvtool import UvRunner, UvSettings
 
 
 class Stack:
@@ -40,6 +40,7 @@ class Stack:
         *,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
+        uv_runner: UvRunner | None = None,
     ) -> None:
         self.spec = spec
         self.options = options or EngineOptions()
@@ -50,7 +51,8 @@ class Stack:
         self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         check_folder_apart(spec, self.build_dir, "build folder")
         check_local_wheels(spec, self.options.local_wheels)
-        self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
+        #: ``uv_runner`` replaces the uv binary (a test seam; see :data:`UvRunner`).
+        self.uv = UvSettings(cache_dir=self.options.uv_cache_dir, runner=uv_runner)
         self.plugins.use_uv_settings(self.uv)
 
     @classmethod
@@ -61,9 +63,11 @@ class Stack:
         *,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
+        uv_runner: UvRunner | None = None,
     ) -> Stack:
         """Load and validate a spec file, then wrap it."""
-        return cls(load_stack_spec(spec_path), options, plugins=plugins, reporter=reporter)
+        spec = load_stack_spec(spec_path)
+        return cls(spec, options, plugins=plugins, reporter=reporter, uv_runner=uv_runner)
 
     def select(
         self,

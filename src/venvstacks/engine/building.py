@@ -84,12 +84,13 @@ class _BuildRun:
         meta = stack.lock_metadata(layer)
         runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
+        python = stack.python_implementation(layer) or runtime_meta.python_implementation
         pylock = stack.lock_files(layer).pylock
         inputs: dict[str, Any] = {
             "env_name": env_name,
             "kind": layer.kind,
             "requirements_hash": meta.requirements_hash,
-            "python": runtime_meta.python_implementation,
+            "python": python,
             "post_install": stack.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
             "dynlib_exclude": list(layer.dynlib_exclude),
@@ -127,7 +128,7 @@ class _BuildRun:
             shutil.rmtree(env_dir)
         ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
-            implementation, _, version = runtime_meta.python_implementation.partition("@")
+            implementation, _, version = python.partition("@")
             runtime = ResolvedRuntime(
                 implementation, version, runtime_meta.runtime_source, ""
             )
@@ -140,7 +141,7 @@ class _BuildRun:
             inputs_hash,
             {
                 "plugins": stack.plugins.plugins_that_ran(env_name),
-                "python_implementation": runtime_meta.python_implementation,
+                "python_implementation": python,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },

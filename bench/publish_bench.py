@@ -1,10 +1,11 @@
 """Publish benchmark: archive time and size of a numpy + scipy stack.
 
-Runs ``publish --force`` for each combination of format (xz, zst) and jobs (1 and
-the number of CPUs), three times each, in this one process, and prints the medians
-with ratios against the baseline (xz with one job: what the reference venvstacks
-does). The stack is locked and built once first (in ``--work DIR``, kept between
-runs so the build is reused).
+Runs ``publish --force`` for each format (xz, gz, zst) with jobs 1 and the number of
+CPUs, and for xz and gz also the baseline "one block per archive" (what publishing did
+before block-parallel compression), alternating the cases round after round, in this
+one process. Prints medians, ratios against the baseline, and whether the archive
+bytes were identical for every jobs/threads setting. The stack is locked and built
+once first (in ``--work DIR``, kept between runs so the build is reused).
 
     .venv/bin/python bench/publish_bench.py [--work DIR] [--runs 3]
 """
@@ -12,14 +13,17 @@ runs so the build is reused).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_venvstacks import StackProject
+from venvstacks.archive import _blocks as blocks
 
 SPEC = """
 [[runtimes]]
@@ -61,15 +65,34 @@ def prepare(work: Path) -> StackProject:
     return project
 
 
-def run_once(project: StackProject, fmt: str, jobs: int, out: Path) -> tuple[float, int]:
-    """Seconds and total archive bytes of one forced publish."""
+@contextlib.contextmanager
+def one_block_per_archive() -> Iterator[None]:
+    """The baseline: each archive one xz/gz stream, compressed on one thread.
+
+    (What publishing did before block-parallel compression: one huge block.)
+    """
+    saved = blocks.XZ_BLOCK_SIZE, blocks.GZ_BLOCK_SIZE
+    blocks.XZ_BLOCK_SIZE = blocks.GZ_BLOCK_SIZE = 1 << 62
+    try:
+        yield
+    finally:
+        blocks.XZ_BLOCK_SIZE, blocks.GZ_BLOCK_SIZE = saved
+
+
+def run_once(
+    project: StackProject, fmt: str, jobs: int, out: Path, baseline: bool
+) -> tuple[float, int, list[str]]:
+    """Seconds, total archive bytes and archive hashes of one forced publish."""
     shutil.rmtree(out, ignore_errors=True)
     stack = project.stack(jobs=jobs)
-    started = time.perf_counter()
-    report = stack.publish(out, fmt=fmt, force=True)
-    seconds = time.perf_counter() - started
+    context = one_block_per_archive() if baseline else contextlib.nullcontext()
+    with context:
+        started = time.perf_counter()
+        report = stack.publish(out, fmt=fmt, force=True)
+        seconds = time.perf_counter() - started
     size = sum(int(str(r.metadata["archive_size"])) for r in report.layers)
-    return seconds, size
+    hashes = sorted(str(r.metadata["archive_hashes"]) for r in report.layers)
+    return seconds, size, hashes
 
 
 def main() -> None:
@@ -79,28 +102,45 @@ def main() -> None:
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "vs-bench"
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--formats", default="xz,gz,zst")
     args = parser.parse_args()
     project = prepare(args.work)
     cores = os.cpu_count() or 1
-    cases = [("xz", 1), ("xz", cores), ("zst", 1), ("zst", cores)]
-    results: dict[tuple[str, int], tuple[float, int]] = {}
-    for fmt, jobs in cases:
-        times, sizes = [], []
-        for _ in range(args.runs):
-            seconds, size = run_once(project, fmt, jobs, args.work / "out")
-            times.append(seconds)
-            sizes.append(size)
-        results[(fmt, jobs)] = (statistics.median(times), sizes[0])
-        print(f"  {fmt} jobs={jobs}: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
-    base_time, base_size = results[("xz", 1)]
-    print(f"\npublish of numpy+scipy stack (4 layers), median of {args.runs}:")
-    header = ("format", "jobs", "seconds", "MB", "time ratio", "size ratio")
-    print("{:<8}{:>5}{:>10}{:>10}{:>12}{:>12}".format(*header))
-    for (fmt, jobs), (seconds, size) in results.items():
+    cases: list[tuple[str, int, bool]] = []
+    for fmt in args.formats.split(","):
+        if fmt != "zst":
+            cases.append((fmt, cores, True))
+        cases += [(fmt, cores, False), (fmt, 1, False)]
+    times: dict[tuple[str, int, bool], list[float]] = {case: [] for case in cases}
+    sizes: dict[tuple[str, int, bool], int] = {}
+    hashes: dict[tuple[str, bool], set[str]] = {}
+    for _ in range(args.runs):  # alternate the cases, round after round
+        for case in cases:
+            fmt, jobs, baseline = case
+            seconds, size, found = run_once(project, fmt, jobs, args.work / "out", baseline)
+            times[case].append(seconds)
+            sizes[case] = size
+            hashes.setdefault((fmt, baseline), set()).add(" ".join(found))
+        print("  " + ", ".join(f"{t[-1]:.1f}" for t in times.values()), flush=True)
+    print(
+        f"\npublish of numpy+scipy stack (4 layers), median of {args.runs}, {cores} CPUs:"
+    )
+    header = ("format", "compression", "jobs", "seconds", "MB", "time ratio", "size ratio")
+    print("{:<8}{:>20}{:>6}{:>10}{:>8}{:>12}{:>12}".format(*header))
+    for case in cases:
+        fmt, jobs, baseline = case
+        base = (fmt, cores, True) if fmt != "zst" else (fmt, cores, False)
+        median = statistics.median(times[case])
+        ratio = median / statistics.median(times[base])
+        kind = "one block (before)" if baseline else "blocks, parallel"
         print(
-            f"{fmt:<8}{jobs:>5}{seconds:>10.2f}{size / 1e6:>10.1f}"
-            f"{seconds / base_time:>12.2f}{size / base_size:>12.2f}"
+            f"{fmt:<8}{kind:>20}{jobs:>6}{median:>10.2f}{sizes[case] / 1e6:>8.1f}"
+            f"{ratio:>12.2f}{sizes[case] / sizes[base]:>12.3f}"
         )
+    for (fmt, baseline), found in sorted(hashes.items()):
+        if not baseline:
+            verdict = "identical" if len(found) == 1 else "DIFFERENT"
+            print(f"{fmt}: archive bytes for every -j and thread count: {verdict}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# Real pytest runs in temporary folders, for the tests of the --venvstacks collector.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def venvstacks_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

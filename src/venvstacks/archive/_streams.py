@@ -12,15 +12,14 @@ so several archives can be written in parallel threads.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import lzma
 import os
 from collections.abc import Callable, Sequence
 from typing import IO, BinaryIO, Protocol, cast
 
 import zstandard
 
+from venvstacks.archive._blocks import GzipBlocks, XzBlocks
 from venvstacks.errors import ArchiveError
 
 #: Size of the reads from files and of the blocks fed to compressors.
@@ -73,38 +72,16 @@ class _Compressor(Protocol):
     def close(self) -> None: ...
 
 
-class _XzCompressor:
-    """``lzma`` in the ``.xz`` container, preset 6, CRC64 check."""
-
-    def __init__(self, sink: HashingSink) -> None:
-        self._sink = sink
-        self._lzma = lzma.LZMACompressor(
-            format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=XZ_PRESET
-        )
-
-    def write(self, data: bytes) -> object:
-        out = self._lzma.compress(data)
-        if out:
-            self._sink.write(out)
-        return len(data)
-
-    def close(self) -> None:
-        self._sink.write(self._lzma.flush())
-
-
-def _open_compressor(kind: str, sink: HashingSink, zstd_threads: int) -> _Compressor:
+def _open_compressor(kind: str, sink: HashingSink, threads: int) -> _Compressor:
     if kind == "xz":
-        return _XzCompressor(sink)
+        return XzBlocks(sink, XZ_PRESET, threads)
     if kind == "gz":
-        # No file name, zero mtime: the gzip header is the same for every archive.
-        return gzip.GzipFile(
-            filename="", mode="wb", compresslevel=GZ_LEVEL, fileobj=sink, mtime=0
-        )
+        return GzipBlocks(sink, GZ_LEVEL, threads)
     if kind == "zst":
         # Always the multi-threaded mode (at least one worker): its output does not
         # depend on the number of workers, while the single-threaded mode's differs.
         cctx = zstandard.ZstdCompressor(
-            level=ZSTD_LEVEL, threads=zstd_threads, write_checksum=True
+            level=ZSTD_LEVEL, threads=threads, write_checksum=True
         )
         writer: _Compressor = cctx.stream_writer(cast(IO[bytes], sink), closefd=False)
         return writer
@@ -118,8 +95,8 @@ class BlockFeeder:
     its writes, so the compressed bytes can only depend on the tar bytes.
     """
 
-    def __init__(self, kind: str, sink: HashingSink, zstd_threads: int = 1) -> None:
-        self._compressor = _open_compressor(kind, sink, zstd_threads)
+    def __init__(self, kind: str, sink: HashingSink, threads: int = 1) -> None:
+        self._compressor = _open_compressor(kind, sink, threads)
         self._buffer = bytearray()
         self._offset = 0
 

@@ -302,8 +302,9 @@ def write_archive(
     :param exclude: called with each entry's POSIX path relative to ``source_dir``;
         when it returns true, the entry (and everything below it) is left out.
     :param progress: called with the number of bytes of file data just consumed.
-    :param threads: ``zstandard`` worker threads (``zst`` only; 0 means one per CPU).
-        The archive bytes are the same for every value.
+    :param threads: compression threads for ``xz``, ``gz`` and ``zst`` (0 means one
+        per CPU). The archive bytes are the same for every value (see
+        :mod:`venvstacks.archive._blocks`).
     :raises ArchiveError: for a bad argument, a symlink with an absolute or escaping
         target, a forbidden string, a special file, or an I/O failure.
     """

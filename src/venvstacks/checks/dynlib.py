@@ -1,145 +1,98 @@
-"""``dynlib``: every ELF file in a layer finds the libraries it needs.
+"""``dynlib``: every binary in a layer finds the shared libraries it needs.
 
-Each ``DT_NEEDED`` name is looked up the way the Linux loader will at run time: the
-file's ``RPATH`` (only without ``RUNPATH``), its ``RUNPATH`` (``$ORIGIN`` expanded),
-then the system's library folders (``/etc/ld.so.conf`` and the default folders).
-Search path entries that are absolute and outside the stack do not count: they will
-not exist where the stack is deployed. Libraries the layer's interpreter loads itself
-(``libpython``, ``libc``) count as present, as they are loaded before any extension.
+Resolution is :func:`venvstacks.platforms.dynlib.resolve_layer_dynlibs`, the same
+function the build uses to link lower layers' libraries: a library counts as found
+through the file's own search path, the runtime, the system, or a lower layer. For a
+library taken from a lower layer the check then verifies the stack's mechanism is in
+place, as the loader will meet it: the file's search path holds the planned entries
+and the link in the layer's ``share/venv/dynlib`` reaches the library.
 """
 
 from __future__ import annotations
 
-import os
-import stat
-import sys
-from collections.abc import Iterator, Sequence
-from functools import cache
+import posixpath
+from collections.abc import Sequence
 from pathlib import Path
 
 from venvstacks.checks.model import CheckResult, LayerFolder, failed, passed, skipped
-from venvstacks.platforms.elf import DynamicInfo, read_dynamic
+from venvstacks.platforms import DYNLIB_FOLDER, platform_for
+from venvstacks.platforms.dynlib import (
+    DynlibResolution,
+    ProviderLayer,
+    resolve_layer_dynlibs,
+)
 
 CHECK = "dynlib"
 
-_DEFAULT_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
 
-
-def _conf_dirs(conf: Path, seen: set[Path]) -> Iterator[str]:
-    if conf in seen:
-        return
-    seen.add(conf)
-    try:
-        lines = conf.read_text("utf-8", "replace").splitlines()
-    except OSError:
-        return
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if line.startswith("include"):
-            pattern = line.split(None, 1)[1] if " " in line else ""
-            base = Path("/") if pattern.startswith("/") else conf.parent
-            for included in sorted(base.glob(pattern.lstrip("/"))):
-                yield from _conf_dirs(included, seen)
-        elif line:
-            yield line
-
-
-@cache
-def system_library_dirs() -> tuple[str, ...]:
-    """The folders the loader searches after an object's own search path."""
-    dirs = [*_conf_dirs(Path("/etc/ld.so.conf"), set()), *_DEFAULT_DIRS]
-    return tuple(d for d in dict.fromkeys(dirs) if Path(d).is_dir())
-
-
-def _elf_candidates(folder: Path) -> Iterator[Path]:
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            path = Path(root, name)
-            try:
-                mode = path.lstat().st_mode
-            except OSError:
-                continue
-            if not stat.S_ISREG(mode):
-                continue
-            if ".so" in name or mode & 0o111:
-                yield path
-
-
-def _within(path: str, folders: Sequence[Path]) -> bool:
-    return any(path == str(f) or path.startswith(str(f) + os.sep) for f in folders)
-
-
-def search_dirs(
-    file: Path, info: DynamicInfo, stack_folders: Sequence[Path]
-) -> tuple[list[str], list[str]]:
-    """(folders searched for ``file``'s libraries, entries ignored with the reason)."""
-    own = info.rpath if info.runpath is None else info.runpath
-    searched: list[str] = []
-    ignored: list[str] = []
-    for entry in own or ():
-        expanded = entry.replace("${ORIGIN}", "$ORIGIN").replace(
-            "$ORIGIN", str(file.parent)
+def problems(layer_root: Path, resolution: DynlibResolution) -> list[str]:
+    """What the loader will not find, one line per file and cause."""
+    lines = [
+        f"{file} needs {', '.join(names)}: no layer, runtime or system library provides it"
+        for file, names in resolution.missing.items()
+    ]
+    lines += [f"lower layers disagree: {c.describe()}" for c in resolution.conflicts]
+    lines += [
+        f"{plan.file} lacks the search path entries {', '.join(plan.added)}"
+        for plan in resolution.search_paths
+        if plan.changes
+    ]
+    for use in resolution.uses:
+        name = posixpath.basename(use.provider.path)
+        link = (
+            f"{DYNLIB_FOLDER}/{use.library}"
+            if use.by_soname
+            else f"{DYNLIB_FOLDER}/{use.provider.slot}/{name}"
         )
-        expanded = os.path.normpath(expanded)
-        if "$ORIGIN" in entry or _within(expanded, stack_folders):
-            searched.append(expanded)
-        else:
-            ignored.append(f"{file.name}: search path entry {entry} is outside the stack")
-    searched.extend(system_library_dirs())
-    return searched, ignored
+        if not (layer_root / link).exists():
+            lines.append(
+                f"{use.file} needs {use.library} from {use.provider.layer}, but {link} "
+                "does not reach it"
+            )
+    return lines
 
 
-def _interpreter_libraries(layer: LayerFolder) -> set[str]:
-    real = Path(os.path.realpath(layer.interpreter))
-    info = read_dynamic(real)
-    loaded = {"ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "linux-vdso.so.1"}
-    if info is not None:
-        loaded.update(info.needed)
-    return loaded
+def check_dynlib(
+    layer: LayerFolder,
+    providers: Sequence[ProviderLayer],
+    runtime_root: Path,
+    target_platform: str,
+) -> CheckResult:
+    """Run the ``dynlib`` check on a built layer.
 
-
-def missing_libraries(layer: LayerFolder) -> tuple[dict[str, list[str]], list[str]]:
-    """(file relative to the layer -> missing library names, notes)."""
-    preloaded = _interpreter_libraries(layer)
-    stack_folders = [Path(os.path.realpath(f)) for f in layer.stack_folders]
-    stack_folders.extend(layer.stack_folders)
-    missing: dict[str, list[str]] = {}
-    notes: list[str] = []
-    count = 0
-    for path in sorted(_elf_candidates(layer.path)):
-        info = read_dynamic(path)
-        if info is None:
-            continue
-        count += 1
-        dirs, ignored = search_dirs(path, info, stack_folders)
-        notes.extend(ignored)
-        for name in info.needed:
-            if "/" in name:
-                found = Path(name).exists()
-            else:
-                found = name in preloaded or any(Path(d, name).exists() for d in dirs)
-            if not found:
-                missing.setdefault(path.relative_to(layer.path).as_posix(), []).append(name)
-    notes.insert(0, f"{count} ELF file(s) looked at")
-    return missing, notes
-
-
-def check_dynlib(layer: LayerFolder) -> CheckResult:
-    """Run the ``dynlib`` check on a layer (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return skipped(CHECK, layer.env_name, "only ELF (Linux) layers are checked")
-    missing, notes = missing_libraries(layer)
-    if missing:
-        lines = [f"{file} needs {', '.join(names)}" for file, names in missing.items()]
+    :param providers: the layer's lower layers in linearised order (runtime last).
+    :param runtime_root: the runtime layer's folder.
+    """
+    platform = platform_for(target_platform)
+    if platform is None:
+        return skipped(CHECK, layer.env_name, f"not implemented for {target_platform}")
+    resolution = resolve_layer_dynlibs(
+        layer.path,
+        providers,
+        platform,
+        runtime_root=runtime_root,
+        site_dir=layer.site_dir,
+    )
+    found = problems(layer.path, resolution)
+    details = [
+        f"{use.file} loads {use.library} from {use.provider.layer}"
+        for use in resolution.uses
+    ]
+    if found:
         return failed(
             CHECK,
             layer.env_name,
-            f"{len(missing)} file(s) in this layer need shared libraries that neither "
-            "their own search path, the stack nor the system provides: "
-            + "; ".join(lines[:20])
-            + (f"; and {len(lines) - 20} more" if len(lines) > 20 else "")
-            + ". Add the distribution that ships them to this layer or a layer below "
-            "it, or install them on the system.",
-            [*lines, *notes],
+            f"{len(found)} shared librar{'y' if len(found) == 1 else 'ies'} in this layer "
+            "will not load: "
+            + "; ".join(found[:20])
+            + (f"; and {len(found) - 20} more" if len(found) > 20 else "")
+            + ". Add the distribution that ships the library to this layer or a layer "
+            "below it (or install it on the system), and rebuild.",
+            [*found, *details],
         )
-    return passed(CHECK, layer.env_name, notes[0], notes)
+    return passed(
+        CHECK,
+        layer.env_name,
+        f"every needed library resolves ({len(resolution.uses)} from lower layers)",
+        details,
+    )

@@ -161,10 +161,14 @@ class StackCheck:
         report = CheckReport(self.source_spec, tuple(names), work_dir=self.work_dir)
         steps = StepRunner(stack, names, self.check_options.locked)
         steps.lock()
-        steps.build()
+        only_locks = not deploy and all(set(c) <= {"lock"} for c in wanted.values())
+        if not only_locks:
+            steps.build()
         for name in names:
-            for check in ("lock", "build"):
+            for check in ("lock",) if only_locks else ("lock", "build"):
                 report.results[(name, check)] = steps.result(name, check)
+        if only_locks:
+            return report
         good = [n for n in names if steps.usable(n)]
         report.built = {
             n: self.folder(stack.spec.layer(n), stack.build_dir / n) for n in good
@@ -236,7 +240,6 @@ class StackCheck:
         return LayerFolder.read(path, layer.env_name, layer.kind, support)
 
     def _folder_task(self, check: str, layer: LayerFolder) -> Callable[[], CheckResult]:
-        from venvstacks.checks.dynlib import check_dynlib
         from venvstacks.checks.imports import check_imports
         from venvstacks.checks.isolation import check_isolated
         from venvstacks.checks.launch import check_launch
@@ -245,10 +248,26 @@ class StackCheck:
         functions: dict[str, Callable[[], CheckResult]] = {
             "imports": lambda: check_imports(layer, skip),
             "launch": lambda: check_launch(layer),
-            "dynlib": lambda: check_dynlib(layer),
+            "dynlib": lambda: self._dynlib(layer),
             "isolated": lambda: check_isolated(layer),
         }
         return functions[check]
+
+    def _dynlib(self, folder: LayerFolder) -> CheckResult:
+        from venvstacks.checks.dynlib import check_dynlib
+        from venvstacks.layers.builder import read_runtime_shape
+        from venvstacks.layers.dynlibs import provider_layers
+
+        spec = self.stack.spec
+        layer = spec.layer(folder.env_name)
+        runtime_root = folder.root / spec.runtime_of(layer).env_name
+        shape = read_runtime_shape(runtime_root)
+        providers = (
+            provider_layers(spec, layer, shape, folder.root) if shape is not None else []
+        )
+        return check_dynlib(
+            folder, providers, runtime_root, self.stack.options.target_platform
+        )
 
     def _run_all(self, tasks: list[Callable[[], CheckResult]]) -> list[CheckResult]:
         if not tasks:

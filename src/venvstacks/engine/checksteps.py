@@ -43,27 +43,49 @@ class StepRunner:
 
     def _each(
         self, step: str, names: Sequence[str], call: Callable[[list[str]], Any]
-    ) -> Any:
-        """Run ``call`` on ``names``, setting aside failed layers and those above them."""
-        spec = self.stack.spec
+    ) -> list[Any]:
+        """Run ``call`` on ``names``, setting aside failed layers and those above them.
+
+        An error naming no layer makes the step run again one layer at a time (lower
+        layers first), so each layer gets its own outcome.
+        """
         remaining = [n for n in names if not self.failed_before(n, step)]
-        output = None
+        outputs: list[Any] = []
         while remaining:
             try:
-                output = call(remaining)
+                outputs.append(call(remaining))
                 break
             except VenvStacksError as exc:
                 culprit = exc.layer if exc.layer in remaining else None
                 if culprit is None:
-                    for name in remaining:
-                        self.errors.setdefault(name, {})[step] = ("error", exc.paragraph())
-                    return output
-                self.errors.setdefault(culprit, {})[step] = ("error", exc.paragraph())
-                above = {x.env_name for x in spec.dependents(spec.layer(culprit))}
-                for name in above & set(remaining):
-                    self.errors.setdefault(name, {})[step] = ("lower", culprit)
-                remaining = [n for n in remaining if n != culprit and n not in above]
-        return output
+                    outputs.extend(self._one_by_one(step, remaining, call))
+                    break
+                remaining = self._set_aside(step, culprit, exc, remaining)
+        return outputs
+
+    def _set_aside(
+        self, step: str, culprit: str, exc: VenvStacksError, remaining: list[str]
+    ) -> list[str]:
+        spec = self.stack.spec
+        self.errors.setdefault(culprit, {})[step] = ("error", exc.paragraph())
+        above = {x.env_name for x in spec.dependents(spec.layer(culprit))}
+        for name in above & set(remaining):
+            self.errors.setdefault(name, {}).setdefault(step, ("lower", culprit))
+        return [n for n in remaining if n != culprit and n not in above]
+
+    def _one_by_one(
+        self, step: str, names: list[str], call: Callable[[list[str]], Any]
+    ) -> list[Any]:
+        outputs: list[Any] = []
+        remaining = list(names)
+        while remaining:
+            name = remaining[0]
+            try:
+                outputs.append(call([name]))
+                remaining.pop(0)
+            except VenvStacksError as exc:
+                remaining = self._set_aside(step, name, exc, remaining)
+        return outputs
 
     def failed_before(self, name: str, step: str) -> bool:
         """Whether the layer failed a step before ``step``."""
@@ -85,10 +107,10 @@ class StepRunner:
                         "'venvstacks lock' and commit the lock files (the other checks "
                         "ran on a fresh lock made in a temporary copy).",
                     )
-        report = self._each(
+        reports = self._each(
             "lock", self.names, lambda n: self.stack.lock(n, if_needed=True)
         )
-        for layer in report.layers if report is not None else ():
+        for layer in (r for report in reports for r in report.layers):
             if layer.outcome in ("locked", "updated"):
                 self.notes[(layer.env_name, "lock")] = (
                     "the project had no current lock for this layer: locked afresh in "
@@ -101,10 +123,10 @@ class StepRunner:
 
     def publish(self, names: Sequence[str], out: Path, fmt: str) -> dict[str, Path]:
         """Publish layers into ``out``; env name -> archive."""
-        report = self._each("publish", names, lambda n: self.stack.publish(out, n, fmt=fmt))
-        if report is None:
-            return {}
-        return {r.env_name: r.path for r in report.layers}
+        reports = self._each(
+            "publish", names, lambda n: self.stack.publish(out, n, fmt=fmt)
+        )
+        return {r.env_name: r.path for report in reports for r in report.layers}
 
     def result(self, name: str, step: str) -> CheckResult:
         """The ``lock`` or ``build`` check result of a layer."""

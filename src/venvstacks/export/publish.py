@@ -216,7 +216,7 @@ def _archive(
             mtime=plan.mtime,
             top_name=plan.deployed_name,
             forbidden=forbidden_paths(stack),
-            threads=compression_threads(stack),
+            threads=compression_threads(stack, options.fmt),
             progress=DataMeter(stack.reporter, plan.env_name, tree_size(staged.path)),
         )
     finally:
@@ -258,10 +258,17 @@ class DataMeter:
             self.reporter.report(DataProgress("publish", self.layer, self.done, self.total))
 
 
-def compression_threads(stack: Stack) -> int:
-    """zstd worker threads per archive: the CPUs left over by parallel layers."""
+def compression_threads(stack: Stack, fmt: str) -> int:
+    """Compression threads per archive.
+
+    zstd: its own workers, the CPUs left over by parallel layers. xz and gz: blocks
+    of one archive compressed at once on the pool all archives share (one thread per
+    CPU), so the last, largest layer still uses every CPU.
+    """
     cores = os.cpu_count() or 1
-    return max(1, cores // stack.options.worker_count)
+    if fmt == "zst":
+        return max(1, cores // stack.options.worker_count)
+    return max(2, 2 * cores // stack.options.worker_count)
 
 
 def forbidden_paths(stack: Stack) -> list[bytes]:

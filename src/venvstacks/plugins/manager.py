@@ -8,8 +8,10 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -31,6 +33,36 @@ def plugin_names_from_env(environ: Mapping[str, str] | None = None) -> list[str]
     """Module names listed in ``VENVSTACKS_PLUGINS`` (comma or space separated)."""
     value = (environ if environ is not None else os.environ).get(PLUGINS_ENV_VAR, "")
     return [name for name in re.split(r"[\s,]+", value) if name]
+
+
+def entry_points_declared(group: str) -> bool:
+    """Whether any distribution on ``sys.path`` declares entry points in ``group``.
+
+    A cheap scan of ``*.dist-info``/``*.egg-info`` ``entry_points.txt`` files, so that
+    :mod:`importlib.metadata` (tens of milliseconds to import) is only loaded when
+    there is a plugin to load.
+    """
+    header = f"[{group}]"
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as listing:
+                folders = [
+                    item.path
+                    for item in listing
+                    if item.name.endswith((".dist-info", ".egg-info"))
+                ]
+        except NotADirectoryError:
+            return True  # a zip archive on sys.path: let importlib.metadata look
+        except OSError:
+            continue
+        for folder in folders:
+            try:
+                text = Path(folder, "entry_points.txt").read_text("utf-8", "replace")
+            except OSError:
+                continue
+            if any(line.strip() == header for line in text.splitlines()):
+                return True
+    return False
 
 
 class PluginManager:
@@ -59,7 +91,7 @@ class PluginManager:
             for name, plugin in providers.builtin_plugins():
                 self._pm.register(plugin, name=BUILTIN_PREFIX + name)
                 self._builtins.append(plugin)
-        if entry_points:
+        if entry_points and entry_points_declared(ENTRY_POINT_GROUP):
             try:
                 self._pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
             except Exception as exc:

@@ -32,7 +32,7 @@ def ensure_locks(
     """Make sure every layer has a valid lock, relocking only if allowed."""
     if lock_if_needed:
         return lock_layers(session, layers, if_needed=True, reset=set())
-    bad = [s for s in map(session.lock_status, layers) if not s.valid]
+    bad = [s for s in session.lock_statuses(layers) if not s.valid]
     if bad:
         details = "; ".join(f"{s.env_name}: {s.reason}" for s in bad)
         raise LockError(
@@ -82,12 +82,13 @@ class _BuildRun:
         meta = session.lock_metadata(layer)
         runtime_meta = session.lock_metadata(session.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
+        python = session.python_implementation(layer) or runtime_meta.python_implementation
         pylock = session.lock_files(layer).pylock
         inputs: dict[str, Any] = {
             "env_name": env_name,
             "kind": layer.kind,
             "requirements_hash": meta.requirements_hash,
-            "python": runtime_meta.python_implementation,
+            "python": python,
             "post_install": session.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
             "dynlib_exclude": list(layer.dynlib_exclude),
@@ -125,9 +126,7 @@ class _BuildRun:
             shutil.rmtree(env_dir)
         ctx = session.context(layer)
         if isinstance(layer, RuntimeSpec):
-            runtime = ResolvedRuntime.from_lock(
-                runtime_meta.python_implementation, runtime_meta.runtime_source
-            )
+            runtime = ResolvedRuntime.from_lock(python, runtime_meta.runtime_source)
             build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
         else:
             assert layout is not None
@@ -137,7 +136,7 @@ class _BuildRun:
             inputs_hash,
             {
                 "plugins": session.plugins.plugins_that_ran(env_name),
-                "python_implementation": runtime_meta.python_implementation,
+                "python_implementation": python,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },

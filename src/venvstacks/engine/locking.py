@@ -120,7 +120,13 @@ class _LockRun:
         session.reporter.report(StepStarted("lock", env_name))
         lower = self.lower_packages(layer)
         if env_name in self.if_needed and env_name not in self.reset:
-            inputs = make_inputs(session.spec, layer, session.requirements(layer), lower)
+            inputs = make_inputs(
+                session.spec,
+                layer,
+                session.requirements(layer),
+                lower,
+                session.version_inputs(layer),
+            )
             status = check_lock(inputs, files)
             if status.valid and status.metadata is not None:
                 self.packages_of[env_name] = files.read_packages()
@@ -142,7 +148,11 @@ class _LockRun:
             provider = runtime_meta.runtime_source
         version = RuntimeVersion.parse(implementation, strict=False).version
         inputs = make_inputs(
-            session.spec, layer, session.requirements(layer, version), lower
+            session.spec,
+            layer,
+            session.requirements(layer, version),
+            lower,
+            session.version_inputs(layer),
         )
         previous = files.read_meta()
         outcome = lock_layer(

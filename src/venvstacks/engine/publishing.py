@@ -67,6 +67,8 @@ def plan_layers(session: Session, layers: Sequence[LayerSpec]) -> list[LayerPlan
                 lock=lock,
                 runtime_lock=runtime_lock,
                 env_dir=env_dir,
+                python_implementation=session.python_implementation(layer)
+                or runtime_lock.python_implementation,
             )
         )
     return plans

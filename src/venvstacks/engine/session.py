@@ -19,6 +19,7 @@ from typing import TypeVar
 from venvstacks.engine.build_folder import BuildFolder, LayerState
 from venvstacks.engine.options import EngineOptions
 from venvstacks.errors import LockError
+from venvstacks.layers.modules import modules_hash
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs, make_inputs
 from venvstacks.lock.status import LockStatus, check_lock
@@ -26,7 +27,7 @@ from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.hooks import Hooks
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import Reporter
-from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, StackSpec
 from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
@@ -96,12 +97,32 @@ class Session:
                 self._packages[layer.env_name] = found
         return found
 
+    def python_implementation(self, layer: LayerSpec) -> str | None:
+        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked).
+
+        The runtime spec's exact request when it names a patch release (a new patch
+        needs no relock: locks are made for ``X.Y``), else the version its lock
+        resolved ``cpython@X.Y`` to.
+        """
+        runtime = self.spec.runtime_of(layer)
+        if runtime.python_implementation.exact:
+            return str(runtime.python_implementation)
+        metadata = self.lock_metadata(runtime)
+        return metadata.python_implementation if metadata else None
+
     def python_version(self, layer: LayerSpec) -> str | None:
-        """``X.Y.Z`` of the Python a layer's runtime was locked with (None: unlocked)."""
-        meta = self.lock_metadata(self.spec.runtime_of(layer))
-        if meta is None:
+        """``X.Y.Z`` of the Python a layer runs on (None while its runtime is unlocked)."""
+        implementation = self.python_implementation(layer)
+        if implementation is None:
             return None
-        return RuntimeVersion.parse(meta.python_implementation, strict=False).version
+        return RuntimeVersion.parse(implementation, strict=False).version
+
+    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
+        """Lock inputs that only version a layer: a versioned app's modules."""
+        if isinstance(layer, ApplicationSpec) and layer.versioned:
+            modules = [layer.launch_module, *layer.support_modules]
+            return (modules_hash(modules, self.spec.spec_dir),)
+        return ()
 
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
@@ -172,11 +193,40 @@ class Session:
             for lower in self.spec.lower_layers(layer)
         }
         return make_inputs(
-            self.spec, layer, self.requirements(layer, python_version), packages_of
+            self.spec,
+            layer,
+            self.requirements(layer, python_version),
+            packages_of,
+            self.version_inputs(layer),
         )
 
-    def lock_status(self, layer: LayerSpec) -> LockStatus:
-        """Whether a layer's lock is present and matches its current inputs."""
+    def lock_statuses(self, layers: Sequence[LayerSpec]) -> list[LockStatus]:
+        """Whether each of ``layers`` (the enabled ones) has a present, current lock.
+
+        A layer whose own lock is fine is still stale when a layer below it needs
+        relocking for a reason that reaches the layers above (anything but a change
+        of that layer's targets or versioned modules).
+        """
+        wanted = {layer.env_name for layer in layers}
+        found: dict[str, LockStatus] = {}
+        for layer in self.spec.layers():
+            if not layer.enabled:
+                continue
+            status = self._own_lock_status(layer)
+            if status.valid:
+                for lower in self.spec.lower_layers(layer):
+                    below = found.get(lower.env_name)
+                    if below is not None and not below.valid and below.propagates:
+                        reason = f"lower layer {lower.env_name} needs relocking"
+                        status = LockStatus(
+                            layer.env_name, "stale", reason, status.metadata
+                        )
+                        break
+            found[layer.env_name] = status
+        return [status for name, status in found.items() if name in wanted]
+
+    def _own_lock_status(self, layer: LayerSpec) -> LockStatus:
+        """Whether a layer's own lock files match its current inputs."""
         try:
             inputs = self.lock_inputs(layer)
         except LockError as exc:  # a lower layer has no usable lock

@@ -158,6 +158,14 @@ class Stack:
         """A layer's current lock metadata, if it has been locked."""
         return self.session().lock_metadata(layer)
 
+    def python_implementation(self, layer: LayerSpec) -> str | None:
+        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked)."""
+        return self.session().python_implementation(layer)
+
+    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
+        """Lock inputs that only version a layer: a versioned app's modules."""
+        return self.session().version_inputs(layer)
+
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
         return self.session().deployed_name(layer, metadata)
@@ -180,8 +188,7 @@ class Stack:
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
         """Whether each selected (enabled) layer's lock is present and current."""
-        session = self.session()
-        return [session.lock_status(x) for x in self.select(include) if x.enabled]
+        return self.session().lock_statuses(self.select(include))
 
     def lock(
         self,

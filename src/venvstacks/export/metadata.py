@@ -56,7 +56,7 @@ def layer_metadata(
     plan: LayerPlan, spec: StackSpec, names: Mapping[str, str], plugins: Sequence[str]
 ) -> dict[str, Any]:
     """The metadata fields shared by published archives and local exports."""
-    layer, lock, runtime_lock = plan.layer, plan.lock, plan.runtime_lock
+    layer, lock = plan.layer, plan.lock
     runtime = spec.runtime_of(layer)
     data: dict[str, Any] = {
         "layer_name": layer.env_name,
@@ -65,7 +65,7 @@ def layer_metadata(
         "lock_version": lock.lock_version,
         "locked_at": lock.locked_at,
         "runtime_layer": names[runtime.env_name],
-        "python_implementation": runtime_lock.python_implementation,
+        "python_implementation": plan.python_implementation,
         "bound_to_implementation": isinstance(layer, RuntimeSpec),
         "venvstacks_version": tool_version(),
         "uv_version": uv_version(),

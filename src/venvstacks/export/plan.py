@@ -24,6 +24,7 @@ class LayerPlan:
     :ivar mtime: the time stamp every archive entry gets.
     :ivar lock: its lock metadata; ``runtime_lock`` its runtime layer's.
     :ivar env_dir: its environment in the build folder.
+    :ivar python_implementation: ``cpython@X.Y.Z`` the layer runs on.
     """
 
     layer: LayerSpec
@@ -33,6 +34,7 @@ class LayerPlan:
     lock: LockMetadata
     runtime_lock: LockMetadata
     env_dir: Path
+    python_implementation: str
 
     @property
     def env_name(self) -> str:

@@ -1,8 +1,8 @@
 """A stand-in for uv, for fast tests of engine logic (``Stack(uv_runner=FakeUv())``).
 
 ``uv lock`` "resolves" each requirement of the layer project to ``<name>==1.0``
-(writing a ``uv.lock`` that lists them); ``uv export`` prints them as a pylock file,
-leaving out ``--no-emit-package`` names; any other command succeeds doing nothing.
+(writing a ``uv.lock`` that lists them); ``uv export`` prints them as a pylock file
+(each with a ``py3-none-any`` wheel), leaving out ``--no-emit-package`` names; any other command succeeds doing nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +38,12 @@ class FakeUv:
             lines = ['lock-version = "1.0"', 'created-by = "fake-uv"', ""]
             for name in self._names(project):
                 if name not in skipped:
-                    lines += ["[[packages]]", f'name = "{name}"', 'version = "1.0"', ""]
+                    lines += ["[[packages]]", f'name = "{name}"', 'version = "1.0"']
+                    lines += [
+                        "[[packages.wheels]]",
+                        f'name = "{name}-1.0-py3-none-any.whl"',
+                    ]
+                    lines += [""]
             return UvResult(tuple(args), 0, "\n".join(lines), "")
         return UvResult(tuple(args), 0, "", "")
 

@@ -170,7 +170,7 @@ def test_stale_lock_decisions(project: Path) -> None:
     pylock.write_text(pylock.read_text() + "# edited\n")
     statuses = {s.env_name: s.state for s in make_stack(project, FakeUv()).lock_status()}
     assert statuses["rt"] == "modified"
-    assert statuses["framework-fw"] == "valid"  # its inputs (rt's pins) are unchanged
+    assert statuses["framework-fw"] == "stale"  # a lower layer needs relocking
 
 
 def test_layer_state_rule(project: Path, tmp_path: Path) -> None:

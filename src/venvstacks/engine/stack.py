@@ -11,6 +11,7 @@ from pathlib import Path
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
 from venvstacks.errors import LockError, UsageError
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
@@ -217,6 +218,7 @@ class Stack:
             statuses.append(check_lock(inputs, self.lock_files(layer)))
         return statuses
 
+    @exclusive
     def lock(
         self,
         include: Sequence[str] = (),
@@ -253,6 +255,7 @@ class Stack:
             self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
         )
 
+    @exclusive
     def build(
         self,
         include: Sequence[str] = (),
@@ -292,6 +295,7 @@ class Stack:
         )
         return BuildReport(report.layers, locks)
 
+    @exclusive
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -324,6 +328,7 @@ class Stack:
         )
         return publish_layers(self, layers, options)
 
+    @exclusive
     def local_export(
         self,
         output_dir: str | os.PathLike[str],

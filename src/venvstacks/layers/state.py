@@ -9,12 +9,12 @@ stamp (or other inputs) and redoes the work.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from venvstacks.fsutil import replace_with
 from venvstacks.lock.files import sha256_text
 
 STATE_DIR = "_state"
@@ -62,7 +62,6 @@ class BuildStamps:
         """Record a successful build."""
         path = self.path(env_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         data = {"inputs_hash": inputs_hash, **details}
-        temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-        os.replace(temp, path)
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        replace_with(path, lambda temp: temp.write_text(text, "utf-8"))

@@ -171,9 +171,10 @@ def run_uv(
     thread.start()
     assert process.stdout is not None
     try:
-        stdout = process.stdout.read()
-        returncode = process.wait()
-        thread.join()
+        with process:  # closes the pipes
+            stdout = process.stdout.read()
+            returncode = process.wait()
+            thread.join()
     except BaseException:
         cancel.kill(process)
         process.wait()

@@ -113,8 +113,15 @@ def consumer_wheel(
     provider_package: str,
     provider_file: str,
     func: str,
+    *,
+    runpath: bool = True,
 ) -> Path:
-    """A wheel with extension ``<package>._ext`` needing the provider's library."""
+    """A wheel with extension ``<package>._ext`` needing the provider's library.
+
+    With ``runpath`` its RUNPATH reaches the provider's folder as if both shared one
+    site-packages, and it requires the provider; without, it has no search path and
+    no requirement (it expects the library to be around, as for a system library).
+    """
     include = sysconfig.get_paths()["include"]
     with tempfile.TemporaryDirectory() as work:
         with zipfile.ZipFile(provider_wheel_path) as archive:
@@ -132,13 +139,16 @@ def consumer_wheel(
             str(source),
             f"-L{lib_dir}",
             f"-l:{provider_file}",
-            f"-Wl,--enable-new-dtags,-rpath,$ORIGIN/../{provider_package}/lib",
+            *(
+                [f"-Wl,--enable-new-dtags,-rpath,$ORIGIN/../{provider_package}/lib"]
+                * runpath
+            ),
         )
         files = {
             f"{package}/__init__.py": b"from ._ext import value\n",
             f"{package}/_ext.abi3.so": extension.read_bytes(),
         }
-    requires = (provider_package.replace("_", "-"),)
+    requires = (provider_package.replace("_", "-"),) if runpath else ()
     return _write_wheel(folder, package, files, f"cp39-abi3-{TAG}", requires)
 
 
@@ -172,9 +182,19 @@ def make_wheels(folder: Path) -> Path:
         "libaccso.so.1.2.3",
         "accso_value",
     )
-    # Same library name as accdyn_provider, other content: a conflict when both are below.
+    # Same library name as accdyn_provider, other content: a conflict when both are
+    # below a consumer that finds it by name only (no RUNPATH to tell which).
     provider_wheel(
         folder, "accdup_provider", "libaccdyn.so.1", "libaccdyn.so.1", "accdyn_value", 99
+    )
+    consumer_wheel(
+        folder,
+        "accfree_consumer",
+        accdyn,
+        "accdyn_provider",
+        "libaccdyn.so.1",
+        "accdyn_value",
+        runpath=False,
     )
     return folder
 
@@ -251,7 +271,7 @@ requirements = ["accdyn-consumer"]
 name = "clash"
 launch_module = "launch/check_same.py"
 frameworks = ["base", "dup"]
-requirements = ["accdyn-consumer"]
+requirements = ["accfree-consumer"]
 
 [tool.uv]
 exclude-newer = "2025-06-01T00:00:00Z"

@@ -67,7 +67,11 @@ def check_dynlib(
     if platform is None:
         return skipped(CHECK, layer.env_name, f"not implemented for {target_platform}")
     resolution = resolve_layer_dynlibs(
-        layer.path, providers, platform, runtime_root=runtime_root
+        layer.path,
+        providers,
+        platform,
+        runtime_root=runtime_root,
+        site_dir=layer.site_dir,
     )
     found = problems(layer.path, resolution)
     details = [

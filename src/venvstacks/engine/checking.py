@@ -161,13 +161,17 @@ class StackCheck:
         report = CheckReport(self.source_spec, tuple(names), work_dir=self.work_dir)
         steps = StepRunner(stack, names, self.check_options.locked)
         steps.lock()
-        steps.build()
+        only_locks = not deploy and all(set(c) <= {"lock"} for c in wanted.values())
+        if not only_locks:
+            steps.build()
         for name in names:
-            for check in ("lock", "build"):
+            for check in ("lock",) if only_locks else ("lock", "build"):
                 report.results[(name, check)] = steps.result(name, check)
+        if only_locks:
+            return report
         good = [n for n in names if steps.usable(n)]
         report.built = {
-            n: self.folder(stack.spec.layer(n), stack.build_dir / n) for n in good
+            n: self.folder(stack.spec.layer(n), stack.build_folder.env(n)) for n in good
         }
         tasks: list[Callable[[], CheckResult]] = []
         for name in names:

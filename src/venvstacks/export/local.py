@@ -103,11 +103,7 @@ def export_layers(
                 temp_path(options.output_dir / STAGING_DIR),
                 hardlink=options.hardlink,
             )
-            stack.plugins.call(
-                "venvstacks_pre_archive",
-                stack.context(plan.layer),
-                staging_path=staged.path,
-            )
+            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
             remove_path(target)
             os.replace(staged.path, target)
             run_postinstall(target)

@@ -40,8 +40,6 @@ from venvstacks.version import tool_version
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
 
-STAGING_DIR = "_staging"
-
 
 @dataclass(frozen=True)
 class PublishOptions:
@@ -126,7 +124,7 @@ def publish_layers(
     stack.reporter.report(PlanReady("publish", tuple(names)))
     # In the build folder's scratch folder: whatever a killed run leaves is removed
     # by the next one.
-    staging_root = temp_path(stack.build_dir / STAGING_DIR)
+    staging_root = temp_path(stack.build_folder.staging)
 
     def work(env_name: str) -> LayerPublishResult:
         decision = decisions[env_name]
@@ -205,11 +203,7 @@ def _archive(
     plan = decision.plan
     staged = stage_layer(stack.build_dir, plan.layout, staging_root)
     try:
-        stack.plugins.call(
-            "venvstacks_pre_archive",
-            stack.context(plan.layer),
-            staging_path=staged.path,
-        )
+        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
         options.output_dir.mkdir(parents=True, exist_ok=True)
         result = write_archive(
             staged.path,

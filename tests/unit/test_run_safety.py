@@ -60,6 +60,8 @@ def test_no_wait_fails_fast_when_another_run_holds_the_folder(tmp_path: Path) ->
     finally:
         holder.kill()
         holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
 
 
 def test_waiting_says_so_and_goes_on_when_the_other_run_ends(tmp_path: Path) -> None:
@@ -67,6 +69,8 @@ def test_waiting_says_so_and_goes_on_when_the_other_run_ends(tmp_path: Path) -> 
     reporter = RecordingReporter()
     with folder_lock(tmp_path / "out", "output folder", wait=True, reporter=reporter):
         assert holder.wait(timeout=30) == 0  # only got in once the holder let go
+    assert holder.stdout is not None
+    holder.stdout.close()
     assert any("waiting for another venvstacks command" in n for n in reporter.notes())
 
 

@@ -197,7 +197,7 @@ class StackCheck:
             for check in ("lock",) if only_locks else ("lock", "build"):
                 report.results[(name, check)] = steps.result(name, check)
         if only_locks:
-            return report
+            return self._only_wanted(report, wanted)
         good = [n for n in names if steps.usable(n)]
         report.built = {
             n: self.folder(stack.spec.layer(n), stack.build_dir / n) for n in good
@@ -258,6 +258,19 @@ class StackCheck:
             report.results[(result.layer, result.check)] = result
         for result in self._run_all(list(deploy_tasks)):
             report.results[(result.layer, result.check)] = result
+        return self._only_wanted(report, wanted)
+
+    @staticmethod
+    def _only_wanted(
+        report: CheckReport, wanted: Mapping[str, Collection[str]]
+    ) -> CheckReport:
+        """Drop the results of layers and checks that were only needed, not asked for."""
+        report.results = {
+            key: result
+            for key, result in report.results.items()
+            if key[1] in wanted.get(key[0], ())
+        }
+        report.layers = tuple(n for n in report.layers if wanted.get(n))
         return report
 
     def forbidden(self) -> list[str]:

@@ -127,6 +127,7 @@ class _RecordingParser:
         self.options.append((list(names), attrs))
 
     def addini(self, name: str, help: str, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("type", args[0] if args else "string")
         self.ini.append((name, help, kwargs))
 
 
@@ -167,10 +168,10 @@ class PytestOptions(SphinxDirective):
         text = _table(["option", "meaning"], rows, "35 65")
         if parser.ini:
             ini_rows = [
-                [f"``{name}``", " ".join(help.split()), f"``{kw.get('default', '')!r}``"]
+                [f"``{name}``", " ".join(help.split()), str(kw["type"])]
                 for name, help, kw in parser.ini
             ]
-            text += "\n" + _table(["ini key", "meaning", "default"], ini_rows, "25 55 20")
+            text += "\n" + _table(["ini key", "meaning", "type"], ini_rows, "25 60 15")
         return self.parse_text_to_nodes(text)
 
 

@@ -79,3 +79,12 @@ def test_layer_schema_documents_our_metadata_additions() -> None:
     schema = json.loads((SCHEMAS / "layer-metadata.schema.json").read_text("utf-8"))
     assert set(EXTRA_FIELDS) <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+def test_every_layer_check_is_documented() -> None:
+    from venvstacks.checks import CHECK_NAMES
+
+    text = (DOCS / "reference" / "pytest.rst").read_text("utf-8")
+    section = text.split("\nChecks\n", 1)[1].split("\nOptions and ini keys\n", 1)[0]
+    documented = re.findall(r"^``([a-z]+)``$", section, re.MULTILINE)
+    assert documented == list(CHECK_NAMES)

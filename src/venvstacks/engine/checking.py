@@ -200,7 +200,7 @@ class StackCheck:
             return self._only_wanted(report, wanted)
         good = [n for n in names if steps.usable(n)]
         report.built = {
-            n: self.folder(stack.spec.layer(n), stack.build_dir / n) for n in good
+            n: self.folder(stack.spec.layer(n), stack.build_folder.env(n)) for n in good
         }
         tasks: list[Callable[[], CheckResult]] = []
         for name in names:

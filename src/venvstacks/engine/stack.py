@@ -5,9 +5,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvstacks.engine.build_folder import BuildFolder, LayerState, default_build_dir
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
@@ -21,6 +23,7 @@ from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
 from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
 
@@ -43,11 +46,14 @@ class Stack:
         self.options = options or EngineOptions()
         self.plugins = plugins if plugins is not None else PluginManager()
         self.reporter: Reporter = reporter or NullReporter()
-        build_dir = self.options.build_dir or spec.spec_dir / "_build"
-        self.build_dir = Path(os.path.abspath(build_dir))
+        build_dir = self.options.build_dir or default_build_dir(spec.spec_dir)
+        #: The owner of every path under the build folder.
+        self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         check_folder_apart(spec, self.build_dir, "build folder")
         check_local_wheels(spec, self.options.local_wheels)
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
+        self._requirements: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._requirements_lock = threading.Lock()
         self.plugins.use_uv_settings(self.uv)
 
     @classmethod
@@ -110,14 +116,25 @@ class Stack:
         return tuple(self.spec.layer(name) for name in names)
 
     @property
+    def build_dir(self) -> Path:
+        """The build folder (absolute)."""
+        return self.build_folder.root
+
+    @property
     def runtime_work_dir(self) -> Path:
         """Where runtime providers may download or unpack (kept between runs)."""
-        return self.build_dir / "_runtimes"
+        return self.build_folder.runtimes
+
+    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
+        """Whether a layer is locked, built, and built from its current lock."""
+        return self.build_folder.state(
+            layer.env_name, self.lock_metadata(layer), inputs_hash
+        )
 
     @property
     def lock_work_dir(self) -> Path:
         """Where layers are locked as small uv projects (one folder per layer)."""
-        return self.build_dir / "_lock"
+        return self.build_folder.lock_work
 
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
@@ -155,14 +172,14 @@ class Stack:
         if python_version is None:
             runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
             if runtime_meta is not None:
-                python_version = runtime_meta.python_implementation.partition("@")[2]
-        return LayerContext(
-            name=layer.env_name,
-            kind=layer.kind,
-            spec=layer,
+                python_version = RuntimeVersion.parse(
+                    runtime_meta.python_implementation, strict=False
+                ).version
+        return LayerContext.for_layer(
+            layer,
+            self.spec,
             lower_layers=tuple(lower),
-            stack=self.spec,
-            env_path=self.build_dir / layer.env_name,
+            env_path=self.build_folder.env(layer.env_name),
             python_version=python_version,
             deployed_name=self.deployed_name(layer),
             target_platform=self.options.target_platform,
@@ -171,14 +188,22 @@ class Stack:
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
-        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
-        requirements = list(layer.requirements)
-        self.plugins.call(
-            "venvstacks_pre_lock",
-            self.context(layer, python_version),
-            requirements=requirements,
-        )
-        return [str(item) for item in requirements]
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them.
+
+        The hook runs once per layer (and runtime version) for this Stack; later calls
+        reuse its result.
+        """
+        context = self.context(layer, python_version)
+        key = (layer.env_name, context.python_version)
+        with self._requirements_lock:
+            found = self._requirements.get(key)
+        if found is None:
+            requirements = list(layer.requirements)
+            self.plugins.hooks.pre_lock(context, requirements)
+            found = tuple(str(item) for item in requirements)
+            with self._requirements_lock:
+                self._requirements[key] = found
+        return list(found)
 
     def lock_inputs(
         self,

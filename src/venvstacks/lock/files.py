@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from venvstacks._injected.schema import InheritedEntry, LockMetadataFile
 from venvstacks.errors import LockError
 
 __all__ = [
@@ -71,18 +72,23 @@ class LockMetadata:
     locked_at: str
     python_implementation: str
     runtime_source: str = ""
-    inherited: list[dict[str, str]] = field(default_factory=list)
+    inherited: list[InheritedEntry] = field(default_factory=list)
     lock_format: int = LOCK_FORMAT
+
+    def to_data(self) -> LockMetadataFile:
+        """The file content, as :class:`venvstacks._injected.schema.LockMetadataFile`."""
+        data: LockMetadataFile = asdict(self)  # type: ignore[assignment]
+        return data
 
     def to_json(self) -> str:
         """Stable JSON text (sorted keys, trailing newline)."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        return json.dumps(self.to_data(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> LockMetadata:
         """Parse metadata; raises ValueError/KeyError/TypeError on bad content."""
         data: dict[str, Any] = json.loads(text)
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def inherited_packages(self) -> list[InheritedPackage]:

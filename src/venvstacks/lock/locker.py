@@ -19,6 +19,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from venvstacks._injected.schema import InheritedEntry
 from venvstacks.errors import LockError, SpecError
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.lock.diagnose import diagnose_failure
@@ -33,6 +34,7 @@ from venvstacks.lock.portable import relative_local_paths
 from venvstacks.lock.request import LockOutcome, LockRequest, pyproject_text, uv_lock_args
 from venvstacks.lock.summary import package_summary
 from venvstacks.reporting import Reporter
+from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.spec.uvconfig import format_timestamp, parse_timestamp
 from venvstacks.uvtool import UvSettings, run_uv
 
@@ -140,7 +142,7 @@ def _write_files(
         locked_at = _lock_time(applied)
     resolved = _resolved_names(document)
     inherited = [
-        {"name": p.name, "version": p.version, "layer": p.layer}
+        InheritedEntry(name=p.name, version=p.version, layer=p.layer)
         for name, p in sorted(inputs.provided.items())
         if name in resolved
     ]
@@ -155,7 +157,9 @@ def _write_files(
     )
     write_text_if_changed(files.pylock, pylock_text)
     write_text_if_changed(files.requirements_in, _requirements_in(inputs))
-    python_version = request.python_implementation.partition("@")[2]
+    python_version = RuntimeVersion.parse(
+        request.python_implementation, strict=False
+    ).version
     write_text_if_changed(
         files.summary,
         package_summary(inputs, packages, metadata.inherited_packages(), python_version),

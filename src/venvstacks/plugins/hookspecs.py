@@ -9,7 +9,8 @@ hook's arguments, by name.
 Lifecycle, per layer (lower layers first):
 
 1. ``venvstacks_resolve_runtime``  (runtime layers, when locking)
-2. ``venvstacks_pre_lock``         (every layer, when locking or checking a lock)
+2. ``venvstacks_pre_lock``         (every layer, once per command that locks or
+                                    checks locks)
 3. ``venvstacks_fetch_runtime``    (runtime layers, when building)
 4. ``venvstacks_post_install``     (every layer, after its packages are installed)
 5. ``venvstacks_pre_archive``      (every layer, after staging for export or archive)
@@ -41,8 +42,18 @@ if TYPE_CHECKING:
 PROJECT_NAME = "venvstacks"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-#: Decorate hook implementations with this marker (exported as ``venvstacks.hookimpl``).
+
+#: The one marker for hook implementations (exported as ``venvstacks.hookimpl``).
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: Every hook, in lifecycle order.
+HOOK_NAMES = (
+    "venvstacks_resolve_runtime",
+    "venvstacks_pre_lock",
+    "venvstacks_fetch_runtime",
+    "venvstacks_post_install",
+    "venvstacks_pre_archive",
+)
 
 
 @hookspec(firstresult=True)
@@ -67,8 +78,11 @@ def venvstacks_pre_lock(layer: LayerContext, requirements: list[str]) -> None:
     """Adjust a layer's requirements before it is locked.
 
     Called with the layer's requirement strings (after spec loading, in declared
-    order) whenever venvstacks needs the layer's lock inputs: before locking, and when
-    checking whether an existing lock is still valid. Implementations may append,
+    order) when a command first needs the layer's lock inputs (to lock it, or to
+    check whether its existing lock is still valid), once per layer per command;
+    the result is reused for the rest of the command. (Only when relocking a runtime
+    layer resolves a different Python than its previous lock is it called again,
+    with the new ``layer.python_version``.) Implementations may append,
     remove or replace entries in place; the result is what gets locked, and a change
     makes the existing lock stale. Must be deterministic and quick.
 

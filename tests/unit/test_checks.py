@@ -6,12 +6,12 @@ import json
 import os
 from pathlib import Path
 
+from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.archive import write_archive
 from venvstacks.checks import CHECK_NAMES, LayerFolder
 from venvstacks.checks.archives import archive_differences, scan_deployed
 from venvstacks.checks.imports import top_level_modules
 from venvstacks.checks.launch import _top_level_imports
-from venvstacks.layers.layout import LAYER_CONFIG_PATH
 
 
 def test_top_level_modules_come_from_record(tmp_path: Path) -> None:

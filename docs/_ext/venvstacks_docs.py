@@ -89,6 +89,12 @@ class ExitCodes(SphinxDirective):
             ]
             for kind, code in errors.EXIT_CODES
         ]
+        rows.insert(0, [f"``{errors.EXIT_OK}``", "", "", "Success."])
+        checks_failed = getattr(errors, "EXIT_CHECKS_FAILED", None)
+        if checks_failed is not None:
+            rows.append(
+                [f"``{checks_failed}``", "", "", "``venvstacks check``: a check failed."]
+            )
         rows.append([f"``{errors.EXIT_INTERRUPTED}``", "", "", "Interrupted (Ctrl-C)."])
         rows.append(
             [

@@ -88,3 +88,15 @@ def test_every_layer_check_is_documented() -> None:
     section = text.split("\nChecks\n", 1)[1].split("\nOptions and ini keys\n", 1)[0]
     documented = re.findall(r"^``([a-z]+)``$", section, re.MULTILINE)
     assert documented == list(CHECK_NAMES)
+
+
+def test_no_merge_debris_in_the_docs() -> None:
+    """Conflict markers left by a merge break the site (and read badly in the source)."""
+    found = [
+        f"{path.relative_to(DOCS)}:{number}"
+        for path in sorted(DOCS.rglob("*.rst"))
+        if "_build" not in path.parts
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="
+    ]
+    assert not found, f"merge conflict markers at {', '.join(found)}"

@@ -130,13 +130,10 @@ class StackCheck:
     def plugin_checks(self, env_name: str) -> dict[str, PluginCheck]:
         """The checks plugins add to a layer (``venvstacks_layer_checks``), by name."""
         if env_name not in self._plugin_checks:
-            found: dict[str, PluginCheck] = {}
             layer = self.stack.spec.layer(env_name)
-            for result in self.stack.plugins.call(
-                "venvstacks_layer_checks", self.stack.context(layer)
-            ):
-                found.update(result or {})
-            self._plugin_checks[env_name] = found
+            self._plugin_checks[env_name] = self.stack.plugins.hooks.layer_checks(
+                self.stack.context(layer)
+            )
         return self._plugin_checks[env_name]
 
     def checks_for(

@@ -53,6 +53,7 @@ HOOK_NAMES = (
     "venvstacks_fetch_runtime",
     "venvstacks_post_install",
     "venvstacks_pre_archive",
+    "venvstacks_layer_checks",
 )
 
 

@@ -198,10 +198,33 @@ class PytestFixtures(SphinxDirective):
         return self.parse_text_to_nodes(text)
 
 
+class UvKeys(SphinxDirective):
+    """``.. venvstacks-uv-keys::``: the ``[tool.uv]`` keys the spec loader accepts."""
+
+    def run(self) -> list[nodes.Node]:
+        from venvstacks.spec import uvkeys
+
+        rows = []
+        for name, key in sorted(uvkeys.UV_KEYS.items()):
+            values = key.choices or key.item_choices or key.keys
+            rows.append(
+                [
+                    f"``{name}``",
+                    " or ".join(key.types),
+                    ", ".join(f"``{value}``" for value in values),
+                ]
+            )
+        text = f"Accepted keys (from uv {uvkeys.UV_VERSION}):\n\n" + _table(
+            ["key", "TOML type", "values / keys inside"], rows, "30 20 50"
+        )
+        return self.parse_text_to_nodes(text)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives."""
     app.add_directive("venvstacks-schema-fields", SchemaFields)
     app.add_directive("venvstacks-exit-codes", ExitCodes)
     app.add_directive("venvstacks-pytest-options", PytestOptions)
     app.add_directive("venvstacks-pytest-fixtures", PytestFixtures)
+    app.add_directive("venvstacks-uv-keys", UvKeys)
     return {"parallel_read_safe": True, "version": "1"}

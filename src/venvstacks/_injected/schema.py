@@ -75,6 +75,10 @@ class LockMetadataFile(TypedDict):
     runtime_source: str
     inherited: List[InheritedEntry]
     lock_format: int
+    #: The inputs the layers above depend on (not targets or versioned modules).
+    dependency_input_hash: str
+    #: The inputs that only version a versioned layer (an app's modules).
+    version_input_hash: str
 
 
 # -- In a publish or export output folder ------------------------------------------------

@@ -83,12 +83,13 @@ class _BuildRun:
         meta = stack.lock_metadata(layer)
         runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
+        python = stack.python_implementation(layer) or runtime_meta.python_implementation
         pylock = stack.lock_files(layer).pylock
         inputs: dict[str, Any] = {
             "env_name": env_name,
             "kind": layer.kind,
             "requirements_hash": meta.requirements_hash,
-            "python": runtime_meta.python_implementation,
+            "python": python,
             "post_install": stack.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
             "dynlib_exclude": list(layer.dynlib_exclude),
@@ -126,9 +127,7 @@ class _BuildRun:
             shutil.rmtree(env_dir)
         ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
-            runtime = ResolvedRuntime.from_lock(
-                runtime_meta.python_implementation, runtime_meta.runtime_source
-            )
+            runtime = ResolvedRuntime.from_lock(python, runtime_meta.runtime_source)
             build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
         else:
             assert layout is not None
@@ -138,7 +137,7 @@ class _BuildRun:
             inputs_hash,
             {
                 "plugins": stack.plugins.plugins_that_ran(env_name),
-                "python_implementation": runtime_meta.python_implementation,
+                "python_implementation": python,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },

@@ -117,7 +117,13 @@ class _LockRun:
         stack.reporter.report(StepStarted("lock", env_name))
         lower = self.lower_packages(layer)
         if env_name in self.if_needed and env_name not in self.reset:
-            inputs = make_inputs(stack.spec, layer, stack.requirements(layer), lower)
+            inputs = make_inputs(
+                stack.spec,
+                layer,
+                stack.requirements(layer),
+                lower,
+                stack.version_inputs(layer),
+            )
             status = check_lock(inputs, files)
             if status.valid and status.metadata is not None:
                 self.packages_of[env_name] = files.read_packages()
@@ -138,7 +144,13 @@ class _LockRun:
             implementation = runtime_meta.python_implementation
             provider = runtime_meta.runtime_source
         version = RuntimeVersion.parse(implementation, strict=False).version
-        inputs = make_inputs(stack.spec, layer, stack.requirements(layer, version), lower)
+        inputs = make_inputs(
+            stack.spec,
+            layer,
+            stack.requirements(layer, version),
+            lower,
+            stack.version_inputs(layer),
+        )
         previous = files.read_meta()
         outcome = lock_layer(
             LockRequest(

@@ -23,7 +23,7 @@ from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
-from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, StackSpec
 from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
@@ -145,6 +145,19 @@ class Stack:
         """A layer's current lock metadata, if it has been locked."""
         return self.lock_files(layer).read_meta()
 
+    def python_implementation(self, layer: LayerSpec) -> str | None:
+        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked).
+
+        The runtime spec's exact request when it names a patch release (a new patch
+        needs no relock: locks are made for ``X.Y``), else the version its lock
+        resolved ``cpython@X.Y`` to.
+        """
+        runtime = self.spec.runtime_of(layer)
+        if runtime.python_implementation.exact:
+            return str(runtime.python_implementation)
+        metadata = self.lock_metadata(runtime)
+        return metadata.python_implementation if metadata else None
+
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
         if not layer.versioned:
@@ -171,11 +184,9 @@ class Stack:
                 made[below.env_name] = self._context(below, None, made)
             lower.append(made[below.env_name])
         if python_version is None:
-            runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
-            if runtime_meta is not None:
-                python_version = RuntimeVersion.parse(
-                    runtime_meta.python_implementation, strict=False
-                ).version
+            implementation = self.python_implementation(layer)
+            if implementation is not None:
+                python_version = RuntimeVersion.parse(implementation, strict=False).version
         return LayerContext.for_layer(
             layer,
             self.spec,
@@ -225,23 +236,56 @@ class Stack:
             lower.env_name: cache[lower.env_name] for lower in self.spec.lower_layers(layer)
         }
         return make_inputs(
-            self.spec, layer, self.requirements(layer, python_version), packages_of
+            self.spec,
+            layer,
+            self.requirements(layer, python_version),
+            packages_of,
+            self.version_inputs(layer),
         )
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
-        """Whether each selected layer's lock is present and current."""
-        statuses = []
+        """Whether each selected layer's lock is present and current.
+
+        A layer whose own lock is fine is still stale when a layer below it needs
+        relocking for a reason that reaches the layers above (anything but a change
+        of that layer's targets or versioned modules).
+        """
+        wanted = {layer.env_name for layer in self.select(include)}
+        found: dict[str, LockStatus] = {}
         read: dict[str, list[LockedPackage]] = {}
-        for layer in self.select(include):
+        for layer in self.spec.layers():
             if not layer.enabled:
                 continue
             try:
                 inputs = self.lock_inputs(layer, read=read)
             except LockError as exc:  # a lower layer has no usable lock
-                statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
+                found[layer.env_name] = LockStatus(
+                    layer.env_name, "missing", exc.message, None
+                )
                 continue
-            statuses.append(check_lock(inputs, self.lock_files(layer)))
-        return statuses
+            status = check_lock(inputs, self.lock_files(layer))
+            if status.valid:
+                for lower in self.spec.lower_layers(layer):
+                    below = found.get(lower.env_name)
+                    if below is not None and not below.valid and below.propagates:
+                        status = LockStatus(
+                            layer.env_name,
+                            "stale",
+                            f"lower layer {lower.env_name} needs relocking",
+                            status.metadata,
+                        )
+                        break
+            found[layer.env_name] = status
+        return [status for name, status in found.items() if name in wanted]
+
+    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
+        """Lock inputs that only version a layer: a versioned app's modules."""
+        if isinstance(layer, ApplicationSpec) and layer.versioned:
+            from venvstacks.layers.modules import modules_hash
+
+            modules = [layer.launch_module, *layer.support_modules]
+            return (modules_hash(modules, self.spec.spec_dir),)
+        return ()
 
     @exclusive
     def lock(

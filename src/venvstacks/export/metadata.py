@@ -61,7 +61,8 @@ def layer_metadata(
         "lock_version": lock.lock_version,
         "locked_at": lock.locked_at,
         "runtime_layer": names[runtime.env_name],
-        "python_implementation": runtime_lock.python_implementation,
+        "python_implementation": stack.python_implementation(layer)
+        or runtime_lock.python_implementation,
         "bound_to_implementation": isinstance(layer, RuntimeSpec),
         "venvstacks_version": tool_version(),
         "uv_version": uv_version(),

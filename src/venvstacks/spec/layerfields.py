@@ -24,7 +24,6 @@ from venvstacks.spec.model import (
 )
 from venvstacks.spec.modulefiles import (
     ModuleFileError,
-    is_within,
     module_files,
     module_root,
 )
@@ -296,18 +295,11 @@ def read_modules(table: Table, spec_dir: Path) -> tuple[Path, tuple[Path, ...]]:
 def _read_module(
     table: Table, key: str, text: str, spec_dir: Path, *, launch: bool
 ) -> Path:
-    # Relative paths start at the spec's folder; absolute ones are accepted as they
-    # are, as the reference venvstacks does.
+    # Relative paths start at the spec's folder, '..' included; absolute ones are
+    # accepted as they are. Both as the reference venvstacks does (its own sample
+    # project names '../minimal_project/empty.py'). A module outside the project
+    # draws files only from its own folder (see spec.modulefiles.module_root).
     path = Path(os.path.normpath(spec_dir / text))
-    if not Path(text).is_absolute() and not is_within(path, spec_dir):
-        # A relative path reads as "inside the project": one that climbs out of it
-        # with '..' is refused; a module elsewhere must be named by its absolute path.
-        raise table.error(
-            key,
-            f"{text!r} leaves the spec file's folder",
-            hint="Relative module paths must stay inside the project folder; name a "
-            "module elsewhere by its absolute path.",
-        )
     if path == spec_dir:
         raise table.error(
             key,

@@ -3,19 +3,19 @@
 Providers ship a shared library inside their package (``<pkg>/lib/``); consumers ship
 an extension module (limited API, ``abi3``) linked against it with RUNPATH
 ``$ORIGIN/../<provider>/lib``, as wheels such as torch find ``nvidia-*`` libraries.
-Wheels are written by hand (zipfile + RECORD); no build backend is needed.
+Wheels are written by hand (:func:`pytest_venvstacks.wheels.write_wheel`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import subprocess
 import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
+
+from pytest_venvstacks.wheels import write_wheel
 
 TAG = "manylinux_2_17_x86_64"
 
@@ -48,41 +48,6 @@ def _gcc(*args: str) -> None:
     subprocess.run(["gcc", *args], check=True, capture_output=True)
 
 
-def _write_wheel(
-    folder: Path,
-    name: str,
-    files: dict[str, bytes],
-    tag: str,
-    requires: tuple[str, ...] = (),
-    version: str = "1.0",
-) -> Path:
-    dist = f"{name}-{version}"
-    meta = f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n"
-    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
-    wheel_text = f"Wheel-Version: 1.0\nGenerator: venvstacks-tests\nRoot-Is-Purelib: false\nTag: {tag}\n"
-    everything = {
-        **files,
-        f"{dist}.dist-info/METADATA": meta.encode(),
-        f"{dist}.dist-info/WHEEL": wheel_text.encode(),
-    }
-    record = []
-    for path, data in everything.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(data)}")
-    record.append(f"{dist}.dist-info/RECORD,,")
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / f"{dist}-{tag}.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, data in everything.items():
-            info = zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0))
-            info.external_attr = (
-                0o755 << 16 if path.endswith((".so", ".1")) else 0o644 << 16
-            )
-            archive.writestr(info, data)
-        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
 def provider_wheel(
     folder: Path,
     package: str,
@@ -103,7 +68,8 @@ def provider_wheel(
             f"{package}/__init__.py": b"",
             f"{package}/{lib_dir}/{file_name}": library.read_bytes(),
         }
-    return _write_wheel(folder, package, files, f"py3-none-{TAG}", version=version)
+    name = package.replace("_", "-")
+    return write_wheel(folder, name, version, files, tag=f"py3-none-{TAG}")
 
 
 def consumer_wheel(
@@ -149,7 +115,10 @@ def consumer_wheel(
             f"{package}/_ext.abi3.so": extension.read_bytes(),
         }
     requires = (provider_package.replace("_", "-"),) if runpath else ()
-    return _write_wheel(folder, package, files, f"cp39-abi3-{TAG}", requires)
+    name = package.replace("_", "-")
+    return write_wheel(
+        folder, name, "1.0", files, requires=requires, tag=f"cp39-abi3-{TAG}"
+    )
 
 
 def make_wheels(folder: Path) -> Path:

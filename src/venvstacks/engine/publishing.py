@@ -22,6 +22,7 @@ from venvstacks.errors import ArchiveError
 from venvstacks.export.metadata import layer_metadata
 from venvstacks.export.plan import LayerPlan, reproducible_mtime
 from venvstacks.export.target import Decision, OutputTarget
+from venvstacks.fsutil import temp_path
 from venvstacks.layers.dynlibs import recorded_links
 from venvstacks.layers.layout import layout_for
 from venvstacks.reporting import PlanReady, StepFinished, StepStarted
@@ -86,6 +87,9 @@ def publish_layers(
     }
     names = session.deployed_names()
     session.reporter.report(PlanReady(target.step, tuple(plans)))
+    # In the build folder's scratch folder: whatever a killed run leaves is removed
+    # by the next one.
+    staging_root = temp_path(session.folder.staging)
 
     def metadata(plan: LayerPlan, decision: Decision) -> dict[str, Any]:
         plugins = set(plan.build_stamp.get("plugins", []))
@@ -110,7 +114,7 @@ def publish_layers(
                 data = metadata(plan, decision)
             step_outcome = "unchanged"
         else:
-            staged = target.stage(plan, session.folder.root, session.folder.staging)
+            staged = target.stage(plan, session.folder.root, staging_root)
             try:
                 session.hooks.pre_archive(session.context(plan.layer), staged.path)
                 written = target.write(plan, decision, staged)
@@ -140,7 +144,12 @@ def publish_layers(
             decision.reason,
         )
 
-    results = run_in_order(list(plans), {}, work, session.options.worker_count)
+    lower = {
+        name: [below.env_name for below in session.spec.lower_layers(plan.layer)]
+        for name, plan in plans.items()
+        if target.lower_first
+    }
+    results = run_in_order(list(plans), lower, work, session.options.worker_count)
     manifest = None
     if not target.dry_run and results:
         manifest = target.metadata.write_manifest(session.spec.layers())

@@ -12,6 +12,7 @@ from venvstacks.engine.build_folder import BuildFolder, LayerState, default_buil
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
 from venvstacks.engine.session import Session
 from venvstacks.errors import UsageError
@@ -190,6 +191,7 @@ class Stack:
         """Whether each selected (enabled) layer's lock is present and current."""
         return self.session().lock_statuses(self.select(include))
 
+    @exclusive
     def lock(
         self,
         include: Sequence[str] = (),
@@ -231,6 +233,7 @@ class Stack:
             reset=set(plan.to_reset()),
         )
 
+    @exclusive
     def build(
         self,
         include: Sequence[str] = (),
@@ -273,6 +276,7 @@ class Stack:
         )
         return BuildReport(report.layers, locks)
 
+    @exclusive
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -313,6 +317,7 @@ class Stack:
         )
         return publish_layers(self.session(), layers, target)
 
+    @exclusive
     def local_export(
         self,
         output_dir: str | os.PathLike[str],

@@ -1,14 +1,15 @@
 """``local-export``'s output target: deployable layer folders, ready to run in place.
 
-Layers are staged straight into the output folder under their deployed names, with
-hard links to the build folder where possible (so exporting costs little time or
-space: do not modify exported files in place, replace them). The engine runs
-``pre_archive`` plugins on each exported folder, then the target runs its
-``postinstall.py``.
+Layers are staged in the output folder's scratch folder, with hard links to the build
+folder where possible (so exporting costs little time or space: do not modify
+exported files in place, replace them); the engine runs ``pre_archive`` plugins on
+them; the target renames each into place under its deployed name and runs its
+``postinstall.py`` (lower layers first: postinstall links a layer to them).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from venvstacks.export.metadata import MetadataFolder
 from venvstacks.export.plan import LayerPlan
 from venvstacks.export.stage import POSTINSTALL_NAME, StagedLayer, stage_layer
 from venvstacks.export.target import Decision, WrittenKind
+from venvstacks.fsutil import remove_path, temp_path
+
+#: The output folder's staging folder (for exported layers not yet in place).
+STAGING_DIR = "_staging"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class FolderTarget:
 
     step = "export"
     written: WrittenKind = "exported"
+    #: Lower layers are written first (a layer's postinstall.py needs them).
+    lower_first = True
 
     def __init__(self, options: ExportOptions) -> None:
         self.options = options
@@ -80,20 +87,31 @@ class FolderTarget:
         return Decision(target, not unchanged, "", inputs_hash, previous)
 
     def stage(self, plan: LayerPlan, build_dir: Path, staging_root: Path) -> StagedLayer:
-        """Stage straight into the output folder (the staged folder is the export)."""
+        """Stage in the output folder's scratch folder.
+
+        The layer's old metadata goes first: an export interrupted half-way is then
+        redone by the next run, never trusted.
+        """
+        self.metadata.forget_env(plan.env_name)
         return stage_layer(
-            build_dir, plan.layout, self.output_dir, hardlink=self.options.hardlink
+            build_dir,
+            plan.layout,
+            temp_path(self.output_dir / STAGING_DIR),
+            hardlink=self.options.hardlink,
         )
 
     def write(
         self, plan: LayerPlan, decision: Decision, staged: StagedLayer
     ) -> dict[str, Any]:
-        """Run the exported layer's ``postinstall.py``; it adds no metadata."""
-        run_postinstall(staged.path)
+        """Rename the staged layer into place and run its ``postinstall.py``."""
+        remove_path(decision.path)
+        os.replace(staged.path, decision.path)
+        run_postinstall(decision.path)
         return {}
 
     def cleanup(self, staged: StagedLayer) -> None:
-        """Nothing to remove: the staged folder is the output."""
+        """Remove what is left of the staged layer (after a failure)."""
+        remove_path(staged.path)
 
     def detail(self, decision: Decision, outcome: str) -> str:
         """The outcome itself."""

@@ -1,6 +1,6 @@
 """``publish``'s output target: one reproducible archive per layer.
 
-Each layer is staged under ``BUILD/_staging`` (with deployed names), passed to
+Each layer is staged in the build folder's scratch folder (with deployed names), passed to
 ``pre_archive`` plugins by the engine, and written as a deterministic archive whose
 single top folder is the deployed name. A layer whose inputs did not change since the
 last publish into the same folder keeps its archive and build number. Layers are
@@ -48,6 +48,8 @@ class ArchiveTarget:
 
     step = "publish"
     written: WrittenKind = "archived"
+    #: Layers are independent archives: any order.
+    lower_first = False
 
     def __init__(
         self,

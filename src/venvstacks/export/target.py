@@ -47,6 +47,8 @@ class OutputTarget(Protocol):
     step: str
     #: What a written layer's outcome is called.
     written: WrittenKind
+    #: Whether a layer is only written once its lower layers are.
+    lower_first: bool
     output_dir: Path
     force: bool
     dry_run: bool

@@ -8,7 +8,7 @@ plugin and the layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,3 +70,22 @@ class Hooks:
     def pre_archive(self, layer: LayerContext, staging_path: Path) -> None:
         """``venvstacks_pre_archive``: after a layer is staged, before it is listed."""
         self._fire("venvstacks_pre_archive", layer, staging_path=staging_path)
+
+    def layer_checks(self, layer: LayerContext) -> dict[str, Callable[[Path, Path], Any]]:
+        """``venvstacks_layer_checks``: the named checks plugins add to a layer."""
+        found: dict[str, Callable[[Path, Path], Any]] = {}
+        for result in self._fire("venvstacks_layer_checks", layer) or ():
+            if result is None:
+                continue
+            if not isinstance(result, Mapping) or not all(
+                isinstance(name, str) and "::" not in name and callable(check)
+                for name, check in result.items()
+            ):
+                raise HookError(
+                    "returned something other than a mapping of check names "
+                    "(without '::') to functions",
+                    hook="venvstacks_layer_checks",
+                    layer=layer.name,
+                )
+            found.update(result)
+        return found

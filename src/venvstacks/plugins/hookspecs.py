@@ -14,6 +14,8 @@ Lifecycle, per layer (lower layers first):
 3. ``venvstacks_fetch_runtime``    (runtime layers, when building)
 4. ``venvstacks_post_install``     (every layer, after its packages are installed)
 5. ``venvstacks_pre_archive``      (every layer, after staging for export or archive)
+6. ``venvstacks_layer_checks``     (every layer, when ``venvstacks check`` or
+   ``pytest --venvstacks`` collects its checks)
 
 The ``layer`` argument is a read-only :class:`venvstacks.plugins.LayerContext`.
 An exception raised by a plugin stops the command with a :class:`HookError` naming the
@@ -26,6 +28,7 @@ that ran are recorded in the published layer metadata.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +53,7 @@ HOOK_NAMES = (
     "venvstacks_fetch_runtime",
     "venvstacks_post_install",
     "venvstacks_pre_archive",
+    "venvstacks_layer_checks",
 )
 
 
@@ -137,4 +141,24 @@ def venvstacks_pre_archive(layer: LayerContext, staging_path: Path) -> None:
 
     :param layer: the layer being archived or exported.
     :param staging_path: the staged layer folder (its name is the deployed name).
+    """
+
+
+@hookspec
+def venvstacks_layer_checks(
+    layer: LayerContext,
+) -> Mapping[str, Callable[[Path, Path], str | None]] | None:
+    """Add checks of your own to ``venvstacks check`` and ``pytest --venvstacks``.
+
+    Called once per layer when the checks of a stack are collected. Return a mapping
+    from check names (they become pytest item names such as
+    ``stack/venvstacks.toml::app-x::gpu``, so keep them short, without ``::``) to
+    functions, or None to add nothing to this layer. Each function is called with the
+    built layer's folder and its Python interpreter, in a worker thread next to the
+    built-in checks, and returns None when the check passes or a one-paragraph
+    message saying what is wrong (raising an exception also fails it, with the
+    exception's text). A function is not called when the layer did not build.
+
+    :param layer: the layer whose checks are collected.
+    :return: check name -> ``function(layer_path, python) -> None | message``.
     """

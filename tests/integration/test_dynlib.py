@@ -116,6 +116,31 @@ def test_patched_files_keep_record_true_and_paths_relative(dynlib_project) -> No
     assert not (both / "share/venv/dynlib").exists()
 
 
+def test_dynlib_check_passes_linked_layers_and_fails_the_excluded_one(
+    dynlib_project,
+) -> None:
+    from venvstacks.checks.dynlib import check_dynlib
+    from venvstacks.checks.model import LayerFolder
+    from venvstacks.layers.builder import read_runtime_shape
+    from venvstacks.layers.dynlibs import provider_layers
+
+    spec = dynlib_project.stack().spec
+    root = dynlib_project.build_dir
+    shape = read_runtime_shape(root / "rt")
+    assert shape is not None
+
+    def check(env_name: str):
+        layer = spec.layer(env_name)
+        folder = LayerFolder.read(root / env_name, env_name, layer.kind)
+        providers = provider_layers(spec, layer, shape, root)
+        return check_dynlib(folder, providers, root / "rt", "linux_x86_64")
+
+    for env_name in ("framework-mid", "app-over", "app-deep"):
+        assert check(env_name).ok, check(env_name).message
+    result = check("app-excl")
+    assert not result.ok and "libaccdyn.so.1" in result.message
+
+
 def test_soname_only_provider_gets_an_alias(dynlib_project) -> None:
     folder = dynlib_project.env_path("app-over") / "share/venv/dynlib"
     alias = folder / "libaccso.so.1"

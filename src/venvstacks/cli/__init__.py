@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from venvstacks.cli import build, lock, publish, show  # noqa: F401  (register commands)
+from venvstacks.cli import build, check, lock, publish, show  # noqa: F401  (register commands)
 from venvstacks.cli.app import cli
 
 

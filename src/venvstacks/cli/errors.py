@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_INTERNAL = 70
+#: ``venvstacks check``: the stack loaded, and at least one check failed.
+EXIT_CHECKS_FAILED = 10
 EXIT_INTERRUPTED = 130
 
 #: Exit status for each error class (the most specific class wins).
@@ -49,6 +51,7 @@ def exit_codes_text() -> str:
             parts.append(f"{code} usage error or bad option")
         elif kind is not VenvStacksError:
             parts.append(f"{code} {kind.category}")
+    parts.append(f"{EXIT_CHECKS_FAILED} a check failed (venvstacks check)")
     parts.append("1 other error")
     parts.append(f"{EXIT_INTERNAL} internal error (a bug)")
     parts.append(f"{EXIT_INTERRUPTED} interrupted")

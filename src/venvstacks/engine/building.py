@@ -113,7 +113,7 @@ class _BuildRun:
             }
             if isinstance(layer, ApplicationSpec):
                 inputs["modules"] = modules_hash(
-                    [layer.launch_module, *layer.support_modules]
+                    [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
                 )
         inputs_hash = build_inputs_hash(inputs)
         if env_name not in self.clean and self.stamps.is_current(env_name, inputs_hash):

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
@@ -44,6 +45,8 @@ class Stack:
         self.reporter: Reporter = reporter or NullReporter()
         build_dir = self.options.build_dir or spec.spec_dir / "_build"
         self.build_dir = Path(os.path.abspath(build_dir))
+        check_folder_apart(spec, self.build_dir, "build folder")
+        check_local_wheels(spec, self.options.local_wheels)
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
         self.plugins.use_uv_settings(self.uv)
 
@@ -134,7 +137,21 @@ class Stack:
 
     def context(self, layer: LayerSpec, python_version: str | None = None) -> LayerContext:
         """The read-only view of a layer that plugins receive."""
-        lower = tuple(self.context(x) for x in self.spec.lower_layers(layer))
+        return self._context(layer, python_version, {})
+
+    def _context(
+        self,
+        layer: LayerSpec,
+        python_version: str | None,
+        made: dict[str, LayerContext],
+    ) -> LayerContext:
+        # Each lower layer's context is made once per call (``made``), so a chain of
+        # frameworks costs time linear in its depth, not exponential.
+        lower = []
+        for below in self.spec.lower_layers(layer):
+            if below.env_name not in made:
+                made[below.env_name] = self._context(below, None, made)
+            lower.append(made[below.env_name])
         if python_version is None:
             runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
             if runtime_meta is not None:
@@ -143,7 +160,7 @@ class Stack:
             name=layer.env_name,
             kind=layer.kind,
             spec=layer,
-            lower_layers=lower,
+            lower_layers=tuple(lower),
             stack=self.spec,
             env_path=self.build_dir / layer.env_name,
             python_version=python_version,
@@ -302,6 +319,7 @@ class Stack:
             if plan is None
             else self._planned(plan.to_publish())
         )
+        check_folder_apart(self.spec, Path(os.path.abspath(output_dir)), "output folder")
         options = PublishOptions(
             output_dir=Path(os.path.abspath(output_dir)),
             fmt=archive_format(fmt),
@@ -331,6 +349,7 @@ class Stack:
             if plan is None
             else self._planned(plan.to_publish())
         )
+        check_folder_apart(self.spec, Path(os.path.abspath(output_dir)), "output folder")
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
         )

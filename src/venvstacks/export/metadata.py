@@ -78,12 +78,14 @@ def layer_metadata(
         data["dynlib_layers"] = [names[name] for name in used]
     if isinstance(layer, ApplicationSpec):
         data["app_launch_module"] = layer.launch_module_name
-        data["app_launch_module_hash"] = module_hash(layer.launch_module)
+        data["app_launch_module_hash"] = module_hash(
+            layer.launch_module, stack.spec.spec_dir
+        )
         if layer.support_modules:
             data["app_support_modules"] = [
                 {
                     "name": path.stem if path.suffix == ".py" else path.name,
-                    "hash": module_hash(path),
+                    "hash": module_hash(path, stack.spec.spec_dir),
                 }
                 for path in layer.support_modules
             ]

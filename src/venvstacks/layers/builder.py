@@ -139,7 +139,10 @@ def build_layered_env(
     _sync(settings, layer, env_dir / "bin" / "python", pylock)
     if isinstance(layer, ApplicationSpec):
         install_modules(
-            env_dir, layout.site_dir, [layer.launch_module, *layer.support_modules]
+            env_dir,
+            layout.site_dir,
+            [layer.launch_module, *layer.support_modules],
+            ctx.stack.spec_dir,
         )
     settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
     shape = read_runtime_shape(env_dir.parent / ctx.stack.runtime_of(layer).env_name)

@@ -4,52 +4,57 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from venvstacks.errors import BuildError
 from venvstacks.fsutil import remove_path
 from venvstacks.spec.model import module_name
+from venvstacks.spec.modulefiles import ModuleFileError, module_files
 
 #: Records which module names venvstacks copied in, so stale ones can be removed.
 MODULES_MANIFEST = "share/venv/metadata/venvstacks_modules.json"
 
-_SKIP_DIRS = {"__pycache__", ".git", ".hg", ".mypy_cache", ".pytest_cache"}
+
+def _files(source: Path, root: Path) -> Iterator[tuple[str, Path]]:
+    try:
+        yield from module_files(source, root)
+    except ModuleFileError as exc:
+        raise BuildError(
+            f"module file {str(exc.path)!r} {exc.reason}",
+            hint="Launch and support modules may only hold regular files and folders "
+            "from the folder they are named in (symlinks are followed only inside it).",
+        ) from None
 
 
-def _files(source: Path) -> Iterator[tuple[str, Path]]:
-    """(relative POSIX path, file) for a module file or every file of a package."""
-    if source.is_file():
-        yield source.name, source
-        return
-    for root, dirs, files in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            path = Path(root, name)
-            yield path.relative_to(source.parent).as_posix(), path
+def modules_hash(sources: Sequence[Path], root: Path) -> str:
+    """``sha256:<hex>`` over the names and bytes of the given modules.
 
-
-def modules_hash(sources: Sequence[Path]) -> str:
-    """``sha256:<hex>`` over the names and bytes of the given modules."""
+    ``root`` is the project folder (see :func:`module_files`).
+    """
     digest = hashlib.sha256()
     for source in sources:
-        for relative, path in _files(source):
+        for relative, path in _files(source, root):
             digest.update(relative.encode("utf-8") + b"\0")
             digest.update(path.read_bytes())
             digest.update(b"\0")
     return "sha256:" + digest.hexdigest()
 
 
-def module_hash(source: Path) -> str:
+def module_hash(source: Path, root: Path) -> str:
     """``sha256:<hex>`` of one module (file or package)."""
-    return modules_hash([source])
+    return modules_hash([source], root)
 
 
-def install_modules(env_dir: Path, site_dir: str, sources: Sequence[Path]) -> None:
-    """Copy modules into ``site_dir``, replacing earlier copies and removing stale ones."""
+def install_modules(
+    env_dir: Path, site_dir: str, sources: Sequence[Path], root: Path
+) -> None:
+    """Copy modules into ``site_dir``, replacing earlier copies and removing stale ones.
+
+    Symlinks are followed only inside ``root`` (the project folder); the copies are
+    regular files.
+    """
     target_dir = env_dir / site_dir
     manifest = env_dir / MODULES_MANIFEST
     try:
@@ -63,7 +68,7 @@ def install_modules(env_dir: Path, site_dir: str, sources: Sequence[Path]) -> No
     for source in sources:
         destination = target_dir / source.name
         remove_path(destination)
-        for relative, path in _files(source):
+        for relative, path in _files(source, root):
             copied = target_dir / relative
             copied.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, copied)

@@ -15,10 +15,11 @@ import shutil
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from venvstacks.errors import LockError
+from venvstacks.errors import LockError, SpecError
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.lock.diagnose import diagnose_failure
 from venvstacks.lock.files import (
@@ -32,6 +33,7 @@ from venvstacks.lock.portable import relative_local_paths
 from venvstacks.lock.request import LockOutcome, LockRequest, pyproject_text, uv_lock_args
 from venvstacks.lock.summary import package_summary
 from venvstacks.reporting import Reporter
+from venvstacks.spec.uvconfig import format_timestamp, parse_timestamp
 from venvstacks.uvtool import UvSettings, run_uv
 
 
@@ -48,6 +50,15 @@ def lock_layer(request: LockRequest, uv: UvSettings, reporter: Reporter) -> Lock
     result = run_uv(
         uv_lock_args(project, request.python), uv, reporter=reporter, layer=inputs.env_name
     )
+    complaint = settings_warning(result.stderr)
+    if complaint is not None:
+        raise SpecError(
+            f"uv did not accept the stack's uv settings: {complaint}",
+            layer=inputs.env_name,
+            field="tool.uv",
+            hint="uv ignores every setting of a table it cannot read, so the lock "
+            "was not written.",
+        )
     if not result.ok:
         raise diagnose_failure(request, result.reason(), uv, reporter)
     export_args = [
@@ -113,11 +124,21 @@ def _write_files(
         version = 1
     else:
         version = previous.lock_version + (1 if changed else 0)
+    document = _read_uv_lock(project_lock)
+    applied = _applied_exclude_newer(document)
+    if request.exclude_newer is not None and applied != request.exclude_newer:
+        raise LockError(
+            "uv did not apply the stack's exclude-newer setting "
+            f"({format_timestamp(request.exclude_newer)}; its lock records "
+            f"{format_timestamp(applied) if applied else 'none'})",
+            layer=inputs.env_name,
+            hint="The lock was not written: its packages may be newer than the cut-off.",
+        )
     if not changed and previous is not None:
         locked_at = previous.locked_at
     else:
-        locked_at = _lock_time(request.exclude_newer)
-    resolved = _resolved_names(project_lock)
+        locked_at = _lock_time(applied)
+    resolved = _resolved_names(document)
     inherited = [
         {"name": p.name, "version": p.version, "layer": p.layer}
         for name, p in sorted(inputs.provided.items())
@@ -144,12 +165,47 @@ def _write_files(
     return LockOutcome(inputs.env_name, changed, metadata, tuple(packages))
 
 
-def _resolved_names(uv_lock: Path) -> set[str]:
-    """Normalised names of every package in uv's resolution of the layer."""
+def _read_uv_lock(uv_lock: Path) -> dict[str, Any]:
     try:
-        document = tomllib.loads(uv_lock.read_text("utf-8"))
+        return tomllib.loads(uv_lock.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return set()
+        return {}
+
+
+def _applied_exclude_newer(document: dict[str, Any]) -> dt.datetime | None:
+    """The ``exclude-newer`` cut-off uv really applied (recorded in ``uv.lock``)."""
+    options = document.get("options")
+    if not isinstance(options, dict):
+        return None
+    return parse_timestamp(options.get("exclude-newer"))
+
+
+#: Words in a uv warning line that make it a complaint about settings.
+_SETTINGS_WORDS = ("pyproject.toml", "uv.toml", "tool.uv", "settings", "config")
+
+
+def settings_warning(stderr: str) -> str | None:
+    """uv's warning about settings it could not read, as one line (None if none).
+
+    uv ignores a whole ``[tool.uv]`` table it cannot parse and only warns; such a
+    warning must fail the lock rather than scroll by.
+    """
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("warning:") and any(w in line for w in _SETTINGS_WORDS):
+            block = [line.removeprefix("warning:").strip()]
+            for more in lines[index + 1 :]:
+                if not more.startswith((" ", "\t")):
+                    break
+                text = more.strip()
+                if text and not text.startswith("|") and not set(text) <= {"^", " "}:
+                    block.append(text)
+            return " ".join(block)
+    return None
+
+
+def _resolved_names(document: dict[str, Any]) -> set[str]:
+    """Normalised names of every package in uv's resolution of the layer."""
     return {
         canonicalize_name(p["name"]) for p in document.get("package", []) if "name" in p
     }

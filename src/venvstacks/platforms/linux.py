@@ -1,18 +1,13 @@
-"""The Linux platform: ELF files, ``patchelf``, the system's library cache."""
+"""The Linux platform: ELF files, ``patchelf``, the system's library folders."""
 
 from __future__ import annotations
 
 import functools
-import shutil
-import subprocess
-import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
 from venvstacks.platforms import elf
 from venvstacks.platforms.formats import ELF, BinaryFormat
-
-#: Folders the dynamic loader searches after RUNPATH and its cache.
-_DEFAULT_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64")
 
 
 class LinuxPlatform:
@@ -26,39 +21,37 @@ class LinuxPlatform:
 
     def is_system_library(self, name: str) -> bool:
         """Whether the loader finds ``name`` without any search path of ours."""
-        if name in _ldconfig_names():
-            return True
-        return any(Path(d, name).exists() for d in _system_dirs())
+        return any(Path(d, name).exists() for d in system_library_dirs())
 
     def set_search_path(self, path: Path, kind: str, entries: tuple[str, ...]) -> None:
         """Rewrite a file's RUNPATH/RPATH in place (the caller made it a private copy)."""
         elf.set_search_path(path, elf.SearchPath(kind, entries))
 
 
-@functools.cache
-def _system_dirs() -> tuple[str, ...]:
-    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
-    extra = (f"/lib/{multiarch}", f"/usr/lib/{multiarch}") if multiarch else ()
-    return (*extra, *_DEFAULT_DIRS)
+_DEFAULT_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")
 
 
-@functools.cache
-def _ldconfig_names() -> frozenset[str]:
-    """Library names in the loader cache (``ldconfig -p``); empty if unavailable."""
-    program = shutil.which("ldconfig") or (
-        "/sbin/ldconfig" if Path("/sbin/ldconfig").exists() else None
-    )
-    if program is None:
-        return frozenset()
+def _conf_dirs(conf: Path, seen: set[Path]) -> Iterator[str]:
+    if conf in seen:
+        return
+    seen.add(conf)
     try:
-        result = subprocess.run(
-            [program, "-p"], capture_output=True, text=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return frozenset()
-    names = set()
-    for line in result.stdout.splitlines()[1:]:
-        name = line.strip().split(" ", 1)[0]
-        if name:
-            names.add(name)
-    return frozenset(names)
+        lines = conf.read_text("utf-8", "replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("include"):
+            pattern = line.split(None, 1)[1] if " " in line else ""
+            base = Path("/") if pattern.startswith("/") else conf.parent
+            for included in sorted(base.glob(pattern.lstrip("/"))):
+                yield from _conf_dirs(included, seen)
+        elif line:
+            yield line
+
+
+@functools.cache
+def system_library_dirs() -> tuple[str, ...]:
+    """The folders the loader searches after an object's own search path."""
+    dirs = [*_conf_dirs(Path("/etc/ld.so.conf"), set()), *_DEFAULT_DIRS]
+    return tuple(d for d in dict.fromkeys(dirs) if Path(d).is_dir())

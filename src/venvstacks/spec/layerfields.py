@@ -23,6 +23,12 @@ from venvstacks.spec.model import (
     frozen_map,
     module_name,
 )
+from venvstacks.spec.modulefiles import (
+    ModuleFileError,
+    is_within,
+    module_files,
+    module_root,
+)
 
 COMMON_KEYS = (
     "name",
@@ -42,6 +48,11 @@ FRAMEWORK_KEYS = (*COMMON_KEYS, "runtime", "frameworks")
 APPLICATION_KEYS = (*FRAMEWORK_KEYS, "launch_module", "support_modules")
 
 SUPPORTED_IMPLEMENTATIONS = ("cpython",)
+
+#: The longest layer name: it must still fit in a file name (255 bytes on common file
+#: systems) once prefixed (``framework-``), versioned (``@N``), tagged with platform and
+#: build number and given an archive suffix and a temporary-file suffix.
+MAX_NAME_LENGTH = 100
 LINUX_TARGET_VARIANTS = ("glibc",)
 
 # All patterns are used with ``fullmatch`` (``$`` would accept a trailing newline).
@@ -136,6 +147,14 @@ def _peek_env_name(table: Table, kind: LayerKind) -> str | None:
 
 def _read_name(table: Table, kind: LayerKind) -> str:
     name = table.required_string("name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise table.error(
+            "name",
+            f"layer name {name[:20]!r}... is {len(name)} characters long; at most "
+            f"{MAX_NAME_LENGTH} are allowed",
+            hint="Layer names become file and folder names, which file systems limit "
+            "to 255 bytes including prefixes, versions and suffixes.",
+        )
     if not _NAME_RE.fullmatch(name):
         raise table.error(
             "name",
@@ -303,6 +322,21 @@ def _read_module(
     # Relative paths start at the spec's folder; absolute ones are accepted as they
     # are, as the reference venvstacks does.
     path = Path(os.path.normpath(spec_dir / text))
+    if not Path(text).is_absolute() and not is_within(path, spec_dir):
+        # A relative path reads as "inside the project": one that climbs out of it
+        # with '..' is refused; a module elsewhere must be named by its absolute path.
+        raise table.error(
+            key,
+            f"{text!r} leaves the spec file's folder",
+            hint="Relative module paths must stay inside the project folder; name a "
+            "module elsewhere by its absolute path.",
+        )
+    if path == spec_dir:
+        raise table.error(
+            key,
+            f"{text!r} is the spec file's own folder, not a module",
+            hint="Name a module file or package inside the project folder.",
+        )
     marker = "__main__.py" if launch else "__init__.py"
     try:
         is_dir, is_file = path.is_dir(), path.is_file()
@@ -329,4 +363,15 @@ def _read_module(
     name = module_name(path)
     if not name.isidentifier() or keyword.iskeyword(name):
         raise table.error(key, f"{name!r} is not a valid Python module name")
+    try:
+        for _ in module_files(path, spec_dir):
+            pass
+    except ModuleFileError as exc:
+        shown = os.path.relpath(exc.path, module_root(path, spec_dir))
+        raise table.error(
+            key,
+            f"{shown!r} {exc.reason}",
+            hint="Launch and support modules may only hold regular files and folders "
+            "from the folder they are named in (symlinks are followed only inside it).",
+        ) from None
     return path

@@ -7,6 +7,7 @@ input document, however malformed, makes the loader fail any other way.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -107,6 +108,9 @@ class _StackLoader:
         frameworks = self._layered(top.tables("frameworks"), "framework", runtimes, {})
         applications = self._layered(
             top.tables("applications"), "application", runtimes, frameworks
+        )
+        _check_deployed_names(
+            [*runtimes.values(), *frameworks.values(), *applications.values()]
         )
         return StackSpec(
             path=self.spec_path,
@@ -372,6 +376,28 @@ class _StackLoader:
                 raise table.error(
                     f"requirements[{index}]", f"invalid requirement {text!r}: {message}"
                 ) from None
+
+
+_VERSION_SUFFIX_RE = re.compile(r"@[0-9]+")
+
+
+def _check_deployed_names(layers: Sequence[LayerSpec]) -> None:
+    """No layer's env name may be the deployed name of a versioned layer.
+
+    A versioned layer ``framework-x`` deploys as ``framework-x@N``; another layer
+    whose env name is ``framework-x@N`` would overwrite its archive and folder.
+    """
+    versioned = {layer.env_name for layer in layers if layer.versioned}
+    for layer in layers:
+        base, at, suffix = layer.env_name.rpartition("@")
+        if at and base in versioned and _VERSION_SUFFIX_RE.fullmatch(at + suffix):
+            raise SpecError(
+                f"env name {layer.env_name!r} is also a deployed name of the versioned "
+                f"layer {base!r}, so their archives would overwrite each other",
+                layer=layer.env_name,
+                field=f"{layer.toml_path}.name",
+                hint="Rename one of the two layers.",
+            )
 
 
 def _intersection(platform_sets: Any) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from venvstacks.errors import SpecError
 from venvstacks.spec.fields import Table, describe, did_you_mean, toml_key
 from venvstacks.spec.model import IndexDefinition, UvConfig, frozen_map
+from venvstacks.spec.uvkeys import UV_KEYS, UV_VERSION, UvKey
 
 UV_CONFIG_FILENAME = "venvstacks.uv.toml"
 
@@ -74,6 +75,7 @@ def load_uv_config(spec_path: Path, document: Mapping[str, Any]) -> UvConfig:
             f"{path_prefix} must be a table, not {describe(raw)}", field=path_prefix
         )
     table = Table(raw, path_prefix)
+    check_uv_settings(table)
     indexes = _read_indexes(table)
     names = {index.name for index in indexes}
     sources = _read_sources(table, names)
@@ -100,6 +102,78 @@ def load_uv_config(spec_path: Path, document: Mapping[str, Any]) -> UvConfig:
         exclude_newer=exclude_newer,
         source_file=source_file,
     )
+
+
+_TOML_TYPES = {
+    bool: "boolean",
+    int: "integer",
+    float: "float",
+    str: "string",
+    list: "array",
+    dict: "table",
+}
+_ARTICLES = {"array": "an array", "integer": "an integer"}
+
+
+def _toml_type(value: object) -> str:
+    return _TOML_TYPES.get(type(value), "date or time")
+
+
+def _one_of(types: tuple[str, ...]) -> str:
+    return " or ".join(_ARTICLES.get(name, f"a {name}") for name in types)
+
+
+def check_uv_settings(table: Table) -> None:
+    """Check every uv setting against what uv accepts (:mod:`venvstacks.spec.uvkeys`).
+
+    uv ignores the *whole* table when one key is unknown or ill-typed, printing only
+    a warning; so every key, its TOML type and enumerated values are checked here.
+    """
+    for key, value in table.data.items():
+        known = UV_KEYS.get(key)
+        if known is None:
+            raise table.error(
+                toml_key(key),
+                f"unknown uv setting {key!r}{did_you_mean(key, UV_KEYS)}",
+                hint=f"uv {UV_VERSION} would ignore every setting in {table.path} "
+                "because of it.",
+            )
+        if key != "exclude-newer":  # parsed (more strictly) by load_uv_config
+            _check_value(table, key, value, known)
+
+
+def _check_value(table: Table, key: str, value: object, known: UvKey) -> None:
+    kind = _toml_type(value)
+    if kind not in known.types:
+        raise table.error(
+            key,
+            f"uv setting {key!r} must be {_one_of(known.types)}, not {describe(value)}",
+        )
+    if known.choices and isinstance(value, str):
+        _check_choice(table, key, value, known.choices)
+    if known.item_choices and isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                _check_choice(table, f"{key}[{index}]", item, known.item_choices)
+    if not known.keys:
+        return
+    entries = [(key, value)] if isinstance(value, dict) else []
+    if isinstance(value, list):
+        entries = [(f"{key}[{i}]", v) for i, v in enumerate(value) if isinstance(v, dict)]
+    for path, entry in entries:
+        Table(entry, table.key_path(path), table.layer).reject_unknown(
+            known.keys, f"uv {key!r}"
+        )
+
+
+def _check_choice(table: Table, key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise table.error(
+            key,
+            f"{value!r} is not a valid value of uv setting "
+            f"{key.partition('[')[0]!r}{did_you_mean(value, choices)}",
+            hint=f"uv accepts: {', '.join(choices)}.",
+        )
 
 
 def _read_side_file(side_file: Path) -> Any:

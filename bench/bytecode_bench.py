@@ -4,7 +4,8 @@ On the sample project (locked and built once in a temporary copy):
 
 1. publishes it with and without ``--bytecode`` (``--format``, default xz), alternating,
    ``--publish-runs`` times: total archive bytes and seconds, as ratios;
-2. unpacks both publications into read-only folders (``chmod -R a-w``) and makes a
+2. unpacks both publications into read-only folders (``chmod -R a-w``, and
+   ``PYTHONDONTWRITEBYTECODE=1`` for every run, since root ignores modes) and makes a
    plain uv venv on the same interpreter holding the same packages and the app,
    compiled as ``uv pip install --compile-bytecode`` does; then runs
    ``python -m report`` in each, alternating, ``--runs`` times, and prints the median
@@ -22,10 +23,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from venvstacks.archive import unpack_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = "app-report"
@@ -68,8 +70,7 @@ def deploy_read_only(archives: Path, target: Path) -> Path:
     """Unpack every archive side by side, then make the whole tree read-only."""
     target.mkdir(parents=True)
     for archive in sorted(archives.glob("*.tar.*")):
-        with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="tar")
+        unpack_archive(archive, target)
     run(["chmod", "-R", "a-w", str(target)])
     return target
 
@@ -168,12 +169,14 @@ def main() -> None:
                 MODULE,
             ],
         }
+        # chmod does not stop root: nothing may write bytecode during the runs.
+        run_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
         for command in cases.values():  # warm-up
-            cpu_seconds(command, env)
+            cpu_seconds(command, run_env)
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, command in cases.items():
-                times[name].append(cpu_seconds(command, env))
+                times[name].append(cpu_seconds(command, run_env))
         run(["chmod", "-R", "u+w", str(work)])
     base = statistics.median(times["plain venv (compiled)"])
     print(

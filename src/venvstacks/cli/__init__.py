@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from venvstacks.cli import build, check, lock, publish, show  # noqa: F401  (register commands)
-from venvstacks.cli.app import cli
+from venvstacks.cli.app import cli  # commands are imported when used (LazyGroup)
 
 
 def main() -> None:

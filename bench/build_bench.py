@@ -1,8 +1,9 @@
-"""Lock and build benchmark on the acceptance stack (2 runtimes, framework DAG, 3 apps).
+"""Lock, build and publish benchmark on the acceptance stack (2 runtimes, 3 apps).
 
 For each of ``--runs`` rounds, in fresh folders: ``venvstacks lock``, the first
-``venvstacks build``, then a no-op ``venvstacks build`` (all through the CLI, as a user
-runs them; runtimes from installed CPythons, uv cache warm after the first round).
+``venvstacks build``, a no-op ``venvstacks build``, then ``venvstacks publish`` (all
+through the CLI, as a user runs them; runtimes from installed CPythons, uv cache warm
+after the first round).
 Prints medians, and the no-op build as a ratio of the first build (the baseline; the
 reference venvstacks measured 81% here).
 
@@ -36,7 +37,7 @@ def timed(*args: str, cwd: Path) -> float:
 
 
 def one_round(root: Path) -> dict[str, float]:
-    """Lock, first build and no-op build of a fresh copy of the stack."""
+    """Lock, first build, no-op build and publish of a fresh copy of the stack."""
     root.mkdir(parents=True)
     (root / "venvstacks.toml").write_text(LAYERED_SPEC)
     for relative, text in LAYERED_FILES.items():
@@ -47,6 +48,7 @@ def one_round(root: Path) -> dict[str, float]:
         "lock": timed("lock", cwd=root),
         "first build": timed("build", cwd=root),
         "no-op build": timed("build", cwd=root),
+        "publish": timed("publish", cwd=root),
     }
 
 

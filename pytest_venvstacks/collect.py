@@ -164,9 +164,12 @@ class LayerNode(pytest.Collector):
         from pytest_venvstacks.items import CheckItem
 
         assert isinstance(self.parent, StackFile)
-        for check in self.parent.run.settings.checks:
-            if check == "launch" and self.layer.kind != "application":
-                continue
+        run = self.parent.run
+        settings = run.settings
+        chosen = run.check.checks_for(
+            self.layer, settings.skip_checks, plugins=settings.plugin_checks
+        )
+        for check in chosen:
             yield CheckItem.from_parent(self, name=check)
 
 

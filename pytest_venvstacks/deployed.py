@@ -109,14 +109,13 @@ def all_deployed(session: pytest.Session) -> dict[str, DeployedLayer]:
 def summary_lines(runs: StackRuns, config: pytest.Config) -> list[str]:
     """``venvstacks: <spec>: N layers x M checks: ...`` for each stack that ran."""
     lines = []
-    for path, run in runs.runs.items():
+    for run in runs.runs.values():
         report = run.finished_report
         if report is None:
             continue
-        try:
-            shown = path.relative_to(config.rootpath)
-        except ValueError:
-            shown = path
+        shown = Path(
+            os.path.relpath(run.spec_path, config.invocation_params.dir)
+        ).as_posix()
         checks = sorted({check for _layer, check in report.results})
         counts = report.counts()
         lines.append(

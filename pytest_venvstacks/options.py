@@ -138,6 +138,8 @@ class CollectorSettings:
     """Everything the collector needs from the command line, ini file and environment."""
 
     checks: tuple[str, ...]
+    skip_checks: tuple[str, ...]
+    plugin_checks: bool
     locked: bool
     skip_modules: tuple[str, ...] | None
     include: tuple[str, ...]
@@ -162,7 +164,6 @@ class CollectorSettings:
         skip = _split(option("venvstacks_skip_checks")) or list(
             config.getini("venvstacks_skip_checks")
         )
-        unknown += sorted(set(skip) - set(CHECKS))
         if unknown:
             raise pytest.UsageError(
                 f"unknown venvstacks check(s): {', '.join(unknown)} "
@@ -179,6 +180,8 @@ class CollectorSettings:
         jobs = option("venvstacks_jobs") or env.get(ENV_VARS["venvstacks_jobs"])
         return cls(
             checks=chosen,
+            skip_checks=tuple(skip),
+            plugin_checks=not checks,
             locked=bool(
                 locked if locked is not None else config.getini("venvstacks_locked")
             ),

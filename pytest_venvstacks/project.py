@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from venvstacks._injected.schema import LayerConfig
     from venvstacks.engine.options import EngineOptions, RuntimeSource
     from venvstacks.engine.results import BuildReport, LockReport
     from venvstacks.engine.stack import Stack
@@ -32,11 +33,12 @@ class StackProject:
         build_dir: Path | None = None,
         jobs: int | None = None,
     ) -> None:
+        from venvstacks.engine.build_folder import default_build_dir
         from venvstacks.reporting import RecordingReporter
 
         self.root = root
         self.spec_path = root / "venvstacks.toml"
-        self.build_dir = build_dir or root / "_build"
+        self.build_dir = build_dir or default_build_dir(root)
         self.uv_cache_dir = uv_cache_dir
         self.runtime_source: RuntimeSource = runtime_source
         self.jobs = jobs
@@ -117,12 +119,8 @@ class StackProject:
 
     def python(self, env_name: str, root: Path | None = None) -> Path:
         """A layer's Python (``bin/python``; for runtimes the versioned interpreter)."""
-        import json
-
         folder = (root or self.build_dir) / env_name
-        config_path = folder / "share/venv/metadata/venvstacks_layer.json"
-        config = json.loads(config_path.read_text("utf-8"))
-        return folder / str(config["python"])
+        return folder / self._layer_config(folder)["python"]
 
     def run_python(
         self,
@@ -145,15 +143,20 @@ class StackProject:
         check: bool = True,
     ) -> subprocess.CompletedProcess[str]:
         """Run an application layer's launch module with ``python -m``."""
-        import json
-
-        folder = (root or self.build_dir) / env_name
-        config = json.loads(
-            (folder / "share/venv/metadata/venvstacks_layer.json").read_text("utf-8")
-        )
+        config = self._layer_config((root or self.build_dir) / env_name)
         return self.run_python(
             env_name, "-m", config["launch_module"], *args, root=root, check=check
         )
+
+    @staticmethod
+    def _layer_config(folder: Path) -> LayerConfig:
+        """The ``venvstacks_layer.json`` of a built or deployed layer folder."""
+        import json
+
+        from venvstacks._injected.schema import LAYER_CONFIG_PATH
+
+        config: LayerConfig = json.loads((folder / LAYER_CONFIG_PATH).read_text("utf-8"))
+        return config
 
     def cli(
         self, *args: str, check: bool = False, env: Mapping[str, str] | None = None

@@ -166,7 +166,8 @@ def run_uv(
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
     assert process.stdout is not None
-    stdout = process.stdout.read()
-    returncode = process.wait()
-    thread.join()
+    with process:  # closes the pipes
+        stdout = process.stdout.read()
+        returncode = process.wait()
+        thread.join()
     return UvResult(tuple(command), returncode, stdout, "".join(stderr_lines))

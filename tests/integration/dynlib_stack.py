@@ -3,19 +3,19 @@
 Providers ship a shared library inside their package (``<pkg>/lib/``); consumers ship
 an extension module (limited API, ``abi3``) linked against it with RUNPATH
 ``$ORIGIN/../<provider>/lib``, as wheels such as torch find ``nvidia-*`` libraries.
-Wheels are written by hand (zipfile + RECORD); no build backend is needed.
+Wheels are written by hand (:func:`pytest_venvstacks.wheels.write_wheel`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import subprocess
 import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
+
+from pytest_venvstacks.wheels import write_wheel
 
 TAG = "manylinux_2_17_x86_64"
 
@@ -48,41 +48,6 @@ def _gcc(*args: str) -> None:
     subprocess.run(["gcc", *args], check=True, capture_output=True)
 
 
-def _write_wheel(
-    folder: Path,
-    name: str,
-    files: dict[str, bytes],
-    tag: str,
-    requires: tuple[str, ...] = (),
-    version: str = "1.0",
-) -> Path:
-    dist = f"{name}-{version}"
-    meta = f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n"
-    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
-    wheel_text = f"Wheel-Version: 1.0\nGenerator: venvstacks-tests\nRoot-Is-Purelib: false\nTag: {tag}\n"
-    everything = {
-        **files,
-        f"{dist}.dist-info/METADATA": meta.encode(),
-        f"{dist}.dist-info/WHEEL": wheel_text.encode(),
-    }
-    record = []
-    for path, data in everything.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-        record.append(f"{path},sha256={digest.decode()},{len(data)}")
-    record.append(f"{dist}.dist-info/RECORD,,")
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / f"{dist}-{tag}.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, data in everything.items():
-            info = zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0))
-            info.external_attr = (
-                0o755 << 16 if path.endswith((".so", ".1")) else 0o644 << 16
-            )
-            archive.writestr(info, data)
-        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
 def provider_wheel(
     folder: Path,
     package: str,
@@ -103,7 +68,8 @@ def provider_wheel(
             f"{package}/__init__.py": b"",
             f"{package}/{lib_dir}/{file_name}": library.read_bytes(),
         }
-    return _write_wheel(folder, package, files, f"py3-none-{TAG}", version=version)
+    name = package.replace("_", "-")
+    return write_wheel(folder, name, version, files, tag=f"py3-none-{TAG}")
 
 
 def consumer_wheel(
@@ -113,8 +79,15 @@ def consumer_wheel(
     provider_package: str,
     provider_file: str,
     func: str,
+    *,
+    runpath: bool = True,
 ) -> Path:
-    """A wheel with extension ``<package>._ext`` needing the provider's library."""
+    """A wheel with extension ``<package>._ext`` needing the provider's library.
+
+    With ``runpath`` its RUNPATH reaches the provider's folder as if both shared one
+    site-packages, and it requires the provider; without, it has no search path and
+    no requirement (it expects the library to be around, as for a system library).
+    """
     include = sysconfig.get_paths()["include"]
     with tempfile.TemporaryDirectory() as work:
         with zipfile.ZipFile(provider_wheel_path) as archive:
@@ -132,14 +105,20 @@ def consumer_wheel(
             str(source),
             f"-L{lib_dir}",
             f"-l:{provider_file}",
-            f"-Wl,--enable-new-dtags,-rpath,$ORIGIN/../{provider_package}/lib",
+            *(
+                [f"-Wl,--enable-new-dtags,-rpath,$ORIGIN/../{provider_package}/lib"]
+                * runpath
+            ),
         )
         files = {
             f"{package}/__init__.py": b"from ._ext import value\n",
             f"{package}/_ext.abi3.so": extension.read_bytes(),
         }
-    requires = (provider_package.replace("_", "-"),)
-    return _write_wheel(folder, package, files, f"cp39-abi3-{TAG}", requires)
+    requires = (provider_package.replace("_", "-"),) if runpath else ()
+    name = package.replace("_", "-")
+    return write_wheel(
+        folder, name, "1.0", files, requires=requires, tag=f"cp39-abi3-{TAG}"
+    )
 
 
 def make_wheels(folder: Path) -> Path:
@@ -172,9 +151,19 @@ def make_wheels(folder: Path) -> Path:
         "libaccso.so.1.2.3",
         "accso_value",
     )
-    # Same library name as accdyn_provider, other content: a conflict when both are below.
+    # Same library name as accdyn_provider, other content: a conflict when both are
+    # below a consumer that finds it by name only (no RUNPATH to tell which).
     provider_wheel(
         folder, "accdup_provider", "libaccdyn.so.1", "libaccdyn.so.1", "accdyn_value", 99
+    )
+    consumer_wheel(
+        folder,
+        "accfree_consumer",
+        accdyn,
+        "accdyn_provider",
+        "libaccdyn.so.1",
+        "accdyn_value",
+        runpath=False,
     )
     return folder
 
@@ -251,7 +240,7 @@ requirements = ["accdyn-consumer"]
 name = "clash"
 launch_module = "launch/check_same.py"
 frameworks = ["base", "dup"]
-requirements = ["accdyn-consumer"]
+requirements = ["accfree-consumer"]
 
 [tool.uv]
 exclude-newer = "2025-06-01T00:00:00Z"

@@ -84,7 +84,7 @@ requirements = ["vs-fine"]
 """
 
 PLUGIN = """
-import os, uuid
+import os, subprocess, uuid
 from pathlib import Path
 from venvstacks import hookimpl
 
@@ -107,6 +107,21 @@ def venvstacks_post_install(layer, env_path):
     elif layer.name == "framework-nobuild":
         raise RuntimeError("seeded build failure")
 
+def _answer(layer_path, python):
+    out = subprocess.run([str(python), "-I", "-c", "print(6 * 7)"], capture_output=True, text=True)
+    return None if out.stdout.strip() == "42" else "no answer"
+
+def _no_answer(layer_path, python):
+    return "the answer check found no answer in " + layer_path.name
+
+@hookimpl
+def venvstacks_layer_checks(layer):
+    if layer.name == "app-ok":
+        return {"answer": _answer}
+    if layer.name == "framework-boom":
+        return {"answer": _no_answer}
+    return None
+
 @hookimpl
 def venvstacks_pre_archive(layer, staging_path):
     if layer.name == "framework-rand":
@@ -116,6 +131,7 @@ def venvstacks_pre_archive(layer, staging_path):
 #: Every item expected to fail, with a text its message must hold.
 EXPECTED_FAILURES = {
     "framework-boom::imports": "vs_boom",
+    "framework-boom::answer": "no answer in framework-boom",
     "framework-native::dynlib": "libvsmissing.so",
     "framework-leak::isolated": "leaked-folder",
     "framework-link::relocatable": "abs-link",
@@ -257,4 +273,5 @@ def test_seeded_defects_fail_only_their_own_items(
             if node.startswith(layer + "::")
         ), text
     assert "Traceback" not in text
-    assert "venvstacks: defects/venvstacks.toml: 12 layers x 8 checks:" in text
+    assert "PASSED defects/venvstacks.toml::app-ok::answer" in text
+    assert "venvstacks: defects/venvstacks.toml: 12 layers x 9 checks:" in text

@@ -169,6 +169,7 @@ def test_conflicting_providers_are_one_error_suggesting_exclude(dynlib_project) 
     text = str(caught.value)
     assert "libaccdyn.so.1" in text and "framework-base" in text
     assert "framework-dup" in text and "dynlib_exclude" in text
+    assert "accfree_consumer/_ext.abi3.so" in text
 
 
 def test_deployed_stack_runs_unpacked_postinstalled_and_moved(

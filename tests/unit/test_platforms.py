@@ -263,3 +263,28 @@ def test_postinstall_repairs_dynlib_links(tmp_path: Path) -> None:
     again = pi.Log()
     pi.fix_dynlib_links(str(layer), config, again)
     assert again.actions == []
+
+
+def test_search_path_into_site_packages_finds_lower_layers_before_the_system(
+    stack,
+) -> None:
+    """As if all layers shared one site-packages: the file's own RUNPATH decides."""
+    app, providers, platform, rt = stack
+    platform.system.add("libp.so.1")
+    result = resolve_layer_dynlibs(app, providers, platform, runtime_root=rt, site_dir=SITE)
+    found = {(u.file.rsplit("/", 1)[1], u.library): u.provider.layer for u in result.uses}
+    assert found[("_ext.abi3.so", "libp.so.1")] == "framework-fw"  # via its RUNPATH
+    assert ("_other.abi3.so", "libp.so.1") not in found  # no RUNPATH: the system's
+
+
+def test_search_path_mapping_wins_over_a_conflict(stack) -> None:
+    app, providers, platform, rt = stack
+    put(providers[1].root, f"{SITE}/dup/lib/libp.so.1", "other")
+    platform.table["_other.abi3.so@cons"] = dyn(
+        ["libp.so.1"], runpath=("$ORIGIN/../dup/lib",)
+    )
+    result = resolve_layer_dynlibs(app, providers, platform, runtime_root=rt, site_dir=SITE)
+    assert result.conflicts == ()
+    found = {(u.file.rsplit("/", 1)[1], u.library): u.provider for u in result.uses}
+    assert found[("_other.abi3.so", "libp.so.1")].layer == "framework-fw2"
+    assert found[("_ext.abi3.so", "libp.so.1")].path == f"{SITE}/prov/lib/libp.so.1"

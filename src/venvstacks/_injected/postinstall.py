@@ -34,9 +34,11 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
-LAYER_CONFIG_PATH = "share/venv/metadata/venvstacks_layer.json"
+# The file schemas shared with venvstacks (inlined here in the copy shipped in a layer).
+from venvstacks._injected.schema import LAYER_CONFIG_PATH, LayerConfig  # inline-schema
+
 CHECK_TIMEOUT = 120
 
 
@@ -79,7 +81,7 @@ def layer_dir() -> str:
     return os.path.dirname(os.path.abspath(__file__))
 
 
-def load_config(layer: str) -> Dict[str, Any]:
+def load_config(layer: str) -> LayerConfig:
     """The layer's ``venvstacks_layer.json``."""
     path = os.path.join(layer, *LAYER_CONFIG_PATH.split("/"))
     try:
@@ -100,12 +102,12 @@ def _local(path: str) -> str:
     return os.path.join(*path.split("/"))
 
 
-def python_minor(config: Dict[str, Any]) -> str:
+def python_minor(config: LayerConfig) -> str:
     """``X.Y`` of the layer's Python."""
     return ".".join(str(config["py_version"]).split(".")[:2])
 
 
-def is_runtime_layer(config: Dict[str, Any]) -> bool:
+def is_runtime_layer(config: LayerConfig) -> bool:
     """Whether the layer is a runtime (its interpreter is its base interpreter)."""
     return os.path.normpath(config["python"]) == os.path.normpath(config["base_python"])
 
@@ -151,7 +153,7 @@ def _cfg_key(line: str) -> Optional[str]:
 
 
 def rewrite_pyvenv_cfg(
-    layer: str, config: Dict[str, Any], home: Optional[str], log: Log
+    layer: str, config: LayerConfig, home: Optional[str], log: Log
 ) -> bool:
     """Drop any ``home`` key of ``pyvenv.cfg`` (or set it to ``home``); whether it changed.
 
@@ -180,11 +182,11 @@ def rewrite_pyvenv_cfg(
     return True
 
 
-def _base_interpreter(layer: str, config: Dict[str, Any]) -> str:
+def _base_interpreter(layer: str, config: LayerConfig) -> str:
     return os.path.normpath(os.path.join(layer, _local(config["base_python"])))
 
 
-def fix_runtime(layer: str, config: Dict[str, Any], log: Log) -> None:
+def fix_runtime(layer: str, config: LayerConfig, log: Log) -> None:
     """Make sure a runtime layer's interpreter and its aliases are in place."""
     python = os.path.join(layer, _local(config["python"]))
     if not os.path.isfile(python):
@@ -198,7 +200,7 @@ def fix_runtime(layer: str, config: Dict[str, Any], log: Log) -> None:
             ensure_symlink(os.path.join(bin_dir, alias), name, log)
 
 
-def fix_layered(layer: str, config: Dict[str, Any], log: Log) -> None:
+def fix_layered(layer: str, config: LayerConfig, log: Log) -> None:
     """Point a layered environment at its runtime, without any absolute path."""
     if os.name == "nt":
         home = os.path.dirname(_base_interpreter(layer, config))
@@ -215,7 +217,7 @@ def fix_layered(layer: str, config: Dict[str, Any], log: Log) -> None:
     rewrite_pyvenv_cfg(layer, config, None, log)
 
 
-def fix_dynlib_links(layer: str, config: Dict[str, Any], log: Log) -> None:
+def fix_dynlib_links(layer: str, config: LayerConfig, log: Log) -> None:
     """Make the dynlib folder hold exactly the configured relative symlinks."""
     links = config.get("dynlib_links") or {}
     if os.name == "nt" or not isinstance(links, dict):
@@ -246,7 +248,7 @@ def _folder_of(relative: str) -> str:
     return relative
 
 
-def missing_lower_layers(layer: str, config: Dict[str, Any]) -> List[str]:
+def missing_lower_layers(layer: str, config: LayerConfig) -> List[str]:
     """Folder names of the lower layers (and runtime) that are not deployed."""
     missing: List[str] = []
     wanted = list(config.get("pylib_dirs") or [])
@@ -261,7 +263,7 @@ def missing_lower_layers(layer: str, config: Dict[str, Any]) -> List[str]:
     return missing
 
 
-def check_python(layer: str, config: Dict[str, Any]) -> Optional[str]:
+def check_python(layer: str, config: LayerConfig) -> Optional[str]:
     """Run the layer's interpreter; ``None`` when it works, else why not (one line)."""
     python = os.path.join(layer, _local(config["python"]))
     command = [python, "-I", "-B", "-c", "import sys"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-from venvstacks.layers.layout import LAYER_CONFIG_PATH
+from venvstacks._injected.schema import LAYER_CONFIG_PATH
 
 CheckStatus: TypeAlias = Literal["passed", "failed", "skipped"]
 

@@ -92,6 +92,12 @@ def check(state: CliState, /, spec: str, **params: Any) -> None:
 
     location = SpecLocation.from_argument(spec)
     chosen = _names(params["checks"]) or list(CHECK_NAMES)
+    unknown = sorted(set(chosen) - set(CHECK_NAMES))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown check(s): {', '.join(unknown)} (checks: {', '.join(CHECK_NAMES)})",
+            param_hint="--checks",
+        )
     skipped = set(_names(params["skip_checks"]))
     modules = tuple(_names(params["skip_modules"]))
     with RichReporter(state.console, state.verbosity) as reporter:
@@ -112,6 +118,8 @@ def check(state: CliState, /, spec: str, **params: Any) -> None:
                 options,
                 check_options,
                 include=tuple(params["include"]),
+                skip=skipped,
+                plugin_checks=not params["checks"],
                 plugins=plugins,
                 reporter=reporter,
             )

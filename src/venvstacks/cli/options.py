@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import rich_click as click
 
+from venvstacks.engine.build_folder import DEFAULT_BUILD_DIR_NAME
 from venvstacks.engine.options import RUNTIME_SOURCES, EngineOptions, runtime_source
 from venvstacks.engine.selection import SelectionRequest
 from venvstacks.errors import UsageError
@@ -127,7 +128,7 @@ output_control = compose(
 
 build_dir_option = click.option(
     "--build-dir",
-    default="_build",
+    default=DEFAULT_BUILD_DIR_NAME,
     envvar="VENVSTACKS_BUILD_DIR",
     show_default=True,
     help="Folder for layer environments (relative to the spec's folder).",
@@ -325,7 +326,7 @@ def engine_options(location: SpecLocation, params: dict[str, Any]) -> EngineOpti
     if jobs is not None and not isinstance(jobs, int):  # pragma: no cover - callback
         raise UsageError(f"bad --jobs value {jobs!r}")
     return EngineOptions(
-        build_dir=location.resolve(params.get("build_dir") or "_build"),
+        build_dir=location.resolve(params.get("build_dir") or DEFAULT_BUILD_DIR_NAME),
         runtime_source=runtime_source(params.get("runtime_source") or "auto"),
         local_wheels=tuple(location.resolve(p) for p in params.get("local_wheels") or ()),
         index=bool(params.get("index", True)),

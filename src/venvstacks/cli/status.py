@@ -87,7 +87,11 @@ def status_tree(status: dict[str, Any]) -> tuple[Tree, list[str]]:
                 built = "built" if entry.get("built") else "not built"
                 if not entry.get("builds_here", True):
                     built = "not built for this platform"
-                line += f"  [dim]\\[lock: {entry['lock']['state']}; {built}][/]"
+                lock = entry["lock"]
+                state = lock["state"]
+                if state not in ("valid", "disabled"):
+                    state += f" - {lock['reason']}"
+                line += f"  [dim]\\[lock: {escape(state)}; {built}][/]"
             layer = branch.add(line)
             for lower in entry.get("dependencies", ()):
                 layer.add(escape(layer_line(lower)))

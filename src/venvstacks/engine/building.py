@@ -14,11 +14,10 @@ from venvstacks.layers.builder import (
     BuildSettings,
     build_layered_env,
     build_runtime_env,
-    read_runtime_shape,
 )
 from venvstacks.layers.layout import layout_for
 from venvstacks.layers.modules import modules_hash
-from venvstacks.layers.state import BuildStamps, build_inputs_hash
+from venvstacks.layers.state import build_inputs_hash
 from venvstacks.reporting import Note, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
@@ -54,7 +53,7 @@ class _BuildRun:
         self.clean: Set[str] = (
             {x.env_name for x in stack.spec.layers()} if clean is True else (clean or set())
         )
-        self.stamps = BuildStamps(stack.build_dir)
+        self.folder = stack.build_folder
         self.settings = BuildSettings(
             uv=stack.uv,
             reporter=stack.reporter,
@@ -69,7 +68,7 @@ class _BuildRun:
 
     def _require_built(self, layer: LayerSpec) -> None:
         for lower in self.stack.spec.lower_layers(layer):
-            if self.stamps.read(lower.env_name) is None:
+            if not self.stack.layer_state(lower).built:
                 raise BuildError(
                     f"lower layer {lower.env_name} has not been built",
                     layer=layer.env_name,
@@ -79,18 +78,19 @@ class _BuildRun:
     def build_one(self, env_name: str) -> LayerBuildResult:
         stack = self.stack
         layer = stack.spec.layer(env_name)
-        env_dir = stack.build_dir / env_name
+        env_dir = self.folder.env(env_name)
         started = time.perf_counter()
         stack.reporter.report(StepStarted("build", env_name))
         meta = stack.lock_metadata(layer)
         runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
+        python = stack.python_implementation(layer) or runtime_meta.python_implementation
         pylock = stack.lock_files(layer).pylock
         inputs: dict[str, Any] = {
             "env_name": env_name,
             "kind": layer.kind,
             "requirements_hash": meta.requirements_hash,
-            "python": runtime_meta.python_implementation,
+            "python": python,
             "post_install": stack.plugins.implementers("venvstacks_post_install"),
             "linux_target": layer.linux_target,
             "dynlib_exclude": list(layer.dynlib_exclude),
@@ -99,9 +99,7 @@ class _BuildRun:
         layout = None
         if not isinstance(layer, RuntimeSpec):
             self._require_built(layer)
-            shape = read_runtime_shape(
-                stack.build_dir / stack.spec.runtime_of(layer).env_name
-            )
+            shape = self.folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
             if shape is None:
                 raise BuildError("its runtime layer has not been built", layer=env_name)
             layout = layout_for(stack.spec, layer, shape)
@@ -109,7 +107,9 @@ class _BuildRun:
             # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
             # the layer's links to them (share/venv/dynlib) must be redone.
             inputs["lower_builds"] = {
-                lower.env_name: (self.stamps.read(lower.env_name) or {}).get("inputs_hash")
+                lower.env_name: (self.folder.read_stamp(lower.env_name) or {}).get(
+                    "inputs_hash"
+                )
                 for lower in stack.spec.lower_layers(layer)
             }
             if isinstance(layer, ApplicationSpec):
@@ -117,31 +117,28 @@ class _BuildRun:
                     [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
                 )
         inputs_hash = build_inputs_hash(inputs)
-        if env_name not in self.clean and self.stamps.is_current(env_name, inputs_hash):
+        if env_name not in self.clean and stack.layer_state(layer, inputs_hash).current:
             seconds = time.perf_counter() - started
             stack.reporter.report(
                 StepFinished("build", env_name, "unchanged", seconds, "up to date")
             )
             return LayerBuildResult(env_name, "unchanged", env_dir, seconds, "up to date")
-        self.stamps.invalidate(env_name)
+        self.folder.invalidate(env_name)
         if env_name in self.clean and env_dir.exists():
             shutil.rmtree(env_dir)
         ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
-            implementation, _, version = runtime_meta.python_implementation.partition("@")
-            runtime = ResolvedRuntime(
-                implementation, version, runtime_meta.runtime_source, ""
-            )
+            runtime = ResolvedRuntime.from_lock(python, runtime_meta.runtime_source)
             build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
         else:
             assert layout is not None
             build_layered_env(self.settings, ctx, env_dir, pylock, layout)
-        self.stamps.write(
+        self.folder.write_stamp(
             env_name,
             inputs_hash,
             {
                 "plugins": stack.plugins.plugins_that_ran(env_name),
-                "python_implementation": runtime_meta.python_implementation,
+                "python_implementation": python,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },
@@ -170,7 +167,11 @@ def build_layers(
             reason = "disabled" if not layer.enabled else f"not built for {platform}"
             stack.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
             results[layer.env_name] = LayerBuildResult(
-                layer.env_name, "skipped", stack.build_dir / layer.env_name, 0.0, reason
+                layer.env_name,
+                "skipped",
+                stack.build_folder.env(layer.env_name),
+                0.0,
+                reason,
             )
     stack.reporter.report(PlanReady("build", tuple(targeted)))
     depends = {

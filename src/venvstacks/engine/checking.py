@@ -17,9 +17,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
-from venvstacks.checks import CHECK_NAMES, CheckResult, LayerFolder
+from venvstacks.checks import CHECK_NAMES, CheckResult, LayerFolder, failed, passed
 from venvstacks.checks.imports import DEFAULT_SKIP
 from venvstacks.engine.checksteps import StepRunner, deploy_and_check, rearchive
 from venvstacks.engine.options import EngineOptions
@@ -30,6 +30,9 @@ from venvstacks.reporting import Reporter
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, module_name
 
 T = TypeVar("T")
+
+#: A check added by a plugin: ``function(layer_path, python) -> None | message``.
+PluginCheck: TypeAlias = Callable[[Path, Path], "str | None"]
 
 #: Folders of a project that are outputs, never copied into the work folder.
 _NOT_COPIED = ("_build*", "_artifacts*", "_export*", ".git", ".venv", ".tox", "__pycache__")
@@ -120,8 +123,31 @@ class StackCheck:
             tempfile.mkdtemp(prefix="venvstacks-check-")
         )
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._plugin_checks: dict[str, dict[str, PluginCheck]] = {}
         copied = copy_project(spec_path, self.work_dir)
         self.stack = Stack.load(copied, options, plugins=plugins, reporter=reporter)
+
+    def plugin_checks(self, env_name: str) -> dict[str, PluginCheck]:
+        """The checks plugins add to a layer (``venvstacks_layer_checks``), by name."""
+        if env_name not in self._plugin_checks:
+            layer = self.stack.spec.layer(env_name)
+            self._plugin_checks[env_name] = self.stack.plugins.hooks.layer_checks(
+                self.stack.context(layer)
+            )
+        return self._plugin_checks[env_name]
+
+    def checks_for(
+        self, layer: LayerSpec, skip: Collection[str] = (), *, plugins: bool = True
+    ) -> tuple[str, ...]:
+        """The checks that apply to a layer: the chosen built-ins, then plugins' checks."""
+        chosen = [
+            c
+            for c in self.check_options.checks
+            if c != "launch" or isinstance(layer, ApplicationSpec)
+        ]
+        if plugins:
+            chosen += [c for c in self.plugin_checks(layer.env_name) if c not in chosen]
+        return tuple(c for c in chosen if c not in skip)
 
     def close(self) -> None:
         """Remove the work folder (when it is a temporary one)."""
@@ -161,13 +187,17 @@ class StackCheck:
         report = CheckReport(self.source_spec, tuple(names), work_dir=self.work_dir)
         steps = StepRunner(stack, names, self.check_options.locked)
         steps.lock()
-        steps.build()
+        only_locks = not deploy and all(set(c) <= {"lock"} for c in wanted.values())
+        if not only_locks:
+            steps.build()
         for name in names:
-            for check in ("lock", "build"):
+            for check in ("lock",) if only_locks else ("lock", "build"):
                 report.results[(name, check)] = steps.result(name, check)
+        if only_locks:
+            return self._only_wanted(report, wanted)
         good = [n for n in names if steps.usable(n)]
         report.built = {
-            n: self.folder(stack.spec.layer(n), stack.build_dir / n) for n in good
+            n: self.folder(stack.spec.layer(n), stack.build_folder.env(n)) for n in good
         }
         tasks: list[Callable[[], CheckResult]] = []
         for name in names:
@@ -179,6 +209,9 @@ class StackCheck:
                     report.results[(name, check)] = blocked
                 elif check in ("imports", "launch", "dynlib", "isolated"):
                     tasks.append(self._folder_task(check, report.built[name]))
+                elif check in self.plugin_checks(name):
+                    function = self.plugin_checks(name)[check]
+                    tasks.append(plugin_task(check, report.built[name], function))
         archive_checks = {"reproducible", "relocatable"}
         to_archive = {n for n in good if archive_checks & set(wanted.get(n, ()))}
         to_archive |= set(deploy)
@@ -222,6 +255,19 @@ class StackCheck:
             report.results[(result.layer, result.check)] = result
         for result in self._run_all(list(deploy_tasks)):
             report.results[(result.layer, result.check)] = result
+        return self._only_wanted(report, wanted)
+
+    @staticmethod
+    def _only_wanted(
+        report: CheckReport, wanted: Mapping[str, Collection[str]]
+    ) -> CheckReport:
+        """Drop the results of layers and checks that were only needed, not asked for."""
+        report.results = {
+            key: result
+            for key, result in report.results.items()
+            if key[1] in wanted.get(key[0], ())
+        }
+        report.layers = tuple(n for n in report.layers if wanted.get(n))
         return report
 
     def forbidden(self) -> list[str]:
@@ -273,21 +319,48 @@ class StackCheck:
             return list(pool.map(lambda task: task(), tasks))
 
 
+def plugin_task(
+    check: str, layer: LayerFolder, function: PluginCheck
+) -> Callable[[], CheckResult]:
+    """A task running a plugin's check on a built layer."""
+
+    def task() -> CheckResult:
+        try:
+            message = function(layer.path, layer.interpreter)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+        if message:
+            return failed(check, layer.env_name, str(message))
+        return passed(check, layer.env_name, "passed (a plugin's check)")
+
+    return task
+
+
 def check_stack(
     spec_path: Path,
     options: EngineOptions,
     check_options: CheckOptions | None = None,
     *,
     include: Sequence[str] = (),
+    skip: Collection[str] = (),
+    plugin_checks: bool = True,
     plugins: PluginManager | None = None,
     reporter: Reporter | None = None,
 ) -> CheckReport:
-    """Check a stack in a temporary work folder (removed afterwards)."""
+    """Check a stack in a temporary work folder (removed afterwards).
+
+    ``skip`` names checks not to run (also plugins' checks); ``plugin_checks=False``
+    leaves out every check plugins add.
+    """
     run = StackCheck(spec_path, options, check_options, plugins=plugins, reporter=reporter)
     try:
         layers = run.layers(include)
-        checks = run.check_options.checks
-        return run.run({layer.env_name: checks for layer in layers})
+        return run.run(
+            {
+                layer.env_name: run.checks_for(layer, skip, plugins=plugin_checks)
+                for layer in layers
+            }
+        )
     finally:
         run.close()
 

@@ -185,11 +185,7 @@ def rearchive(
         staging_root = work_dir / "staging-again" / name
         try:
             staged = stage_layer(stack.build_dir, plan.layout, staging_root)
-            stack.plugins.call(
-                "venvstacks_pre_archive",
-                stack.context(plan.layer),
-                staging_path=staged.path,
-            )
+            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
             again = out / first[name].name
             write_archive(
                 staged.path,

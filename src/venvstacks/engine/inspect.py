@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from venvstacks.engine.selection import OperationPlan
-from venvstacks.layers.state import BuildStamps
 from venvstacks.lock.status import LockStatus
 from venvstacks.spec.model import ApplicationSpec, LayeredSpec, LayerSpec, RuntimeSpec
 
@@ -37,7 +36,6 @@ def stack_status(
 ) -> dict[str, Any]:
     """The status of the layers in ``plan`` (with their operations if ``report_ops``)."""
     statuses = {s.env_name: s for s in stack.lock_status()}
-    stamps = BuildStamps(stack.build_dir)
     result: dict[str, Any] = {
         "spec_name": str(stack.spec.path),
         "runtimes": [],
@@ -70,7 +68,7 @@ def stack_status(
             entry["selected_operations"] = ops.labels()
         if include_deps and isinstance(layer, LayeredSpec):
             entry["dependencies"] = [brief(x) for x in _dependencies(stack, layer)]
-        entry.update(_details(stack, layer, statuses.get(layer.env_name), stamps))
+        entry.update(_details(stack, layer, statuses.get(layer.env_name)))
         result[_GROUPS[layer.kind]].append(entry)
     return result
 
@@ -83,9 +81,7 @@ def _dependencies(stack: Stack, layer: LayeredSpec) -> list[LayerSpec]:
     ]
 
 
-def _details(
-    stack: Stack, layer: LayerSpec, status: LockStatus | None, stamps: BuildStamps
-) -> dict[str, Any]:
+def _details(stack: Stack, layer: LayerSpec, status: LockStatus | None) -> dict[str, Any]:
     metadata = status.metadata if status else None
     entry: dict[str, Any] = {
         "kind": layer.kind,
@@ -111,10 +107,5 @@ def _details(
         "locked_at": metadata.locked_at if metadata else None,
         "resolved_python": metadata.python_implementation if metadata else None,
     }
-    stamp = stamps.read(layer.env_name)
-    entry["built"] = (
-        stamp is not None
-        and metadata is not None
-        and stamp.get("requirements_hash") == metadata.requirements_hash
-    )
+    entry["built"] = stack.build_folder.state(layer.env_name, metadata).current
     return entry

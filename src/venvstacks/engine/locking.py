@@ -19,6 +19,7 @@ from venvstacks.lock.status import check_lock
 from venvstacks.reporting import Outcome, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import LayerSpec, RuntimeSpec
+from venvstacks.spec.runtime_version import RuntimeVersion
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
@@ -30,12 +31,9 @@ def resolve_runtime(stack: Stack, layer: RuntimeSpec) -> ResolvedRuntime:
 
     source = stack.options.runtime_source
     request = layer.python_implementation
-    resolved = stack.plugins.call(
-        "venvstacks_resolve_runtime", stack.context(layer), request=request, source=source
-    )
+    resolved = stack.plugins.hooks.resolve_runtime(stack.context(layer), request, source)
     if resolved is None:
         raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
-    assert isinstance(resolved, ResolvedRuntime)
     return resolved
 
 
@@ -45,10 +43,10 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
     The built runtime layer when it has that version; otherwise whatever the runtime
     providers fetch (an installed interpreter, or a download).
     """
-    from venvstacks.layers.builder import fetch_runtime_prefix, read_runtime_shape
+    from venvstacks.layers.builder import fetch_runtime_prefix
 
-    env_dir = stack.build_dir / layer.env_name
-    shape = read_runtime_shape(env_dir)
+    env_dir = stack.build_folder.env(layer.env_name)
+    shape = stack.build_folder.runtime_shape(layer.env_name)
     if shape is not None and shape.py_version == runtime.version:
         built = env_dir / shape.python
         if built.exists():
@@ -92,8 +90,7 @@ class _LockRun:
         with self._interpreter_lock:
             found = self._interpreters.get(runtime_layer.env_name)
             if found is None:
-                name, _, version = implementation.partition("@")
-                runtime = ResolvedRuntime(name, version, source, "")
+                runtime = ResolvedRuntime.from_lock(implementation, source)
                 found = lock_interpreter(self.stack, runtime_layer, runtime)
                 self._interpreters[runtime_layer.env_name] = found
             return found
@@ -120,7 +117,13 @@ class _LockRun:
         stack.reporter.report(StepStarted("lock", env_name))
         lower = self.lower_packages(layer)
         if env_name in self.if_needed and env_name not in self.reset:
-            inputs = make_inputs(stack.spec, layer, stack.requirements(layer), lower)
+            inputs = make_inputs(
+                stack.spec,
+                layer,
+                stack.requirements(layer),
+                lower,
+                stack.version_inputs(layer),
+            )
             status = check_lock(inputs, files)
             if status.valid and status.metadata is not None:
                 self.packages_of[env_name] = files.read_packages()
@@ -140,14 +143,20 @@ class _LockRun:
             assert runtime_meta is not None  # checked by lower_packages
             implementation = runtime_meta.python_implementation
             provider = runtime_meta.runtime_source
-        version = implementation.partition("@")[2]
-        inputs = make_inputs(stack.spec, layer, stack.requirements(layer, version), lower)
+        version = RuntimeVersion.parse(implementation, strict=False).version
+        inputs = make_inputs(
+            stack.spec,
+            layer,
+            stack.requirements(layer, version),
+            lower,
+            stack.version_inputs(layer),
+        )
         previous = files.read_meta()
         outcome = lock_layer(
             LockRequest(
                 inputs=inputs,
                 files=files,
-                work_dir=stack.lock_work_dir,
+                work_dir=stack.build_folder.lock_work,
                 python_implementation=implementation,
                 runtime_source=provider,
                 versioned=layer.versioned,

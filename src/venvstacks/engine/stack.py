@@ -5,9 +5,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvstacks.engine.build_folder import BuildFolder, LayerState, default_build_dir
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
@@ -20,7 +22,8 @@ from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
-from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, StackSpec
+from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
 
@@ -43,11 +46,14 @@ class Stack:
         self.options = options or EngineOptions()
         self.plugins = plugins if plugins is not None else PluginManager()
         self.reporter: Reporter = reporter or NullReporter()
-        build_dir = self.options.build_dir or spec.spec_dir / "_build"
-        self.build_dir = Path(os.path.abspath(build_dir))
+        build_dir = self.options.build_dir or default_build_dir(spec.spec_dir)
+        #: The owner of every path under the build folder.
+        self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         check_folder_apart(spec, self.build_dir, "build folder")
         check_local_wheels(spec, self.options.local_wheels)
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
+        self._requirements: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._requirements_lock = threading.Lock()
         self.plugins.use_uv_settings(self.uv)
 
     @classmethod
@@ -110,14 +116,25 @@ class Stack:
         return tuple(self.spec.layer(name) for name in names)
 
     @property
+    def build_dir(self) -> Path:
+        """The build folder (absolute)."""
+        return self.build_folder.root
+
+    @property
     def runtime_work_dir(self) -> Path:
         """Where runtime providers may download or unpack (kept between runs)."""
-        return self.build_dir / "_runtimes"
+        return self.build_folder.runtimes
+
+    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
+        """Whether a layer is locked, built, and built from its current lock."""
+        return self.build_folder.state(
+            layer.env_name, self.lock_metadata(layer), inputs_hash
+        )
 
     @property
     def lock_work_dir(self) -> Path:
         """Where layers are locked as small uv projects (one folder per layer)."""
-        return self.build_dir / "_lock"
+        return self.build_folder.lock_work
 
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
@@ -126,6 +143,19 @@ class Stack:
     def lock_metadata(self, layer: LayerSpec) -> LockMetadata | None:
         """A layer's current lock metadata, if it has been locked."""
         return self.lock_files(layer).read_meta()
+
+    def python_implementation(self, layer: LayerSpec) -> str | None:
+        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked).
+
+        The runtime spec's exact request when it names a patch release (a new patch
+        needs no relock: locks are made for ``X.Y``), else the version its lock
+        resolved ``cpython@X.Y`` to.
+        """
+        runtime = self.spec.runtime_of(layer)
+        if runtime.python_implementation.exact:
+            return str(runtime.python_implementation)
+        metadata = self.lock_metadata(runtime)
+        return metadata.python_implementation if metadata else None
 
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
@@ -153,16 +183,14 @@ class Stack:
                 made[below.env_name] = self._context(below, None, made)
             lower.append(made[below.env_name])
         if python_version is None:
-            runtime_meta = self.lock_metadata(self.spec.runtime_of(layer))
-            if runtime_meta is not None:
-                python_version = runtime_meta.python_implementation.partition("@")[2]
-        return LayerContext(
-            name=layer.env_name,
-            kind=layer.kind,
-            spec=layer,
+            implementation = self.python_implementation(layer)
+            if implementation is not None:
+                python_version = RuntimeVersion.parse(implementation, strict=False).version
+        return LayerContext.for_layer(
+            layer,
+            self.spec,
             lower_layers=tuple(lower),
-            stack=self.spec,
-            env_path=self.build_dir / layer.env_name,
+            env_path=self.build_folder.env(layer.env_name),
             python_version=python_version,
             deployed_name=self.deployed_name(layer),
             target_platform=self.options.target_platform,
@@ -171,14 +199,22 @@ class Stack:
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
-        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
-        requirements = list(layer.requirements)
-        self.plugins.call(
-            "venvstacks_pre_lock",
-            self.context(layer, python_version),
-            requirements=requirements,
-        )
-        return [str(item) for item in requirements]
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them.
+
+        The hook runs once per layer (and runtime version) for this Stack; later calls
+        reuse its result.
+        """
+        context = self.context(layer, python_version)
+        key = (layer.env_name, context.python_version)
+        with self._requirements_lock:
+            found = self._requirements.get(key)
+        if found is None:
+            requirements = list(layer.requirements)
+            self.plugins.hooks.pre_lock(context, requirements)
+            found = tuple(str(item) for item in requirements)
+            with self._requirements_lock:
+                self._requirements[key] = found
+        return list(found)
 
     def lock_inputs(
         self,
@@ -199,23 +235,56 @@ class Stack:
             lower.env_name: cache[lower.env_name] for lower in self.spec.lower_layers(layer)
         }
         return make_inputs(
-            self.spec, layer, self.requirements(layer, python_version), packages_of
+            self.spec,
+            layer,
+            self.requirements(layer, python_version),
+            packages_of,
+            self.version_inputs(layer),
         )
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
-        """Whether each selected layer's lock is present and current."""
-        statuses = []
+        """Whether each selected layer's lock is present and current.
+
+        A layer whose own lock is fine is still stale when a layer below it needs
+        relocking for a reason that reaches the layers above (anything but a change
+        of that layer's targets or versioned modules).
+        """
+        wanted = {layer.env_name for layer in self.select(include)}
+        found: dict[str, LockStatus] = {}
         read: dict[str, list[LockedPackage]] = {}
-        for layer in self.select(include):
+        for layer in self.spec.layers():
             if not layer.enabled:
                 continue
             try:
                 inputs = self.lock_inputs(layer, read=read)
             except LockError as exc:  # a lower layer has no usable lock
-                statuses.append(LockStatus(layer.env_name, "missing", exc.message, None))
+                found[layer.env_name] = LockStatus(
+                    layer.env_name, "missing", exc.message, None
+                )
                 continue
-            statuses.append(check_lock(inputs, self.lock_files(layer)))
-        return statuses
+            status = check_lock(inputs, self.lock_files(layer))
+            if status.valid:
+                for lower in self.spec.lower_layers(layer):
+                    below = found.get(lower.env_name)
+                    if below is not None and not below.valid and below.propagates:
+                        status = LockStatus(
+                            layer.env_name,
+                            "stale",
+                            f"lower layer {lower.env_name} needs relocking",
+                            status.metadata,
+                        )
+                        break
+            found[layer.env_name] = status
+        return [status for name, status in found.items() if name in wanted]
+
+    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
+        """Lock inputs that only version a layer: a versioned app's modules."""
+        if isinstance(layer, ApplicationSpec) and layer.versioned:
+            from venvstacks.layers.modules import modules_hash
+
+            modules = [layer.launch_module, *layer.support_modules]
+            return (modules_hash(modules, self.spec.spec_dir),)
+        return ()
 
     def lock(
         self,

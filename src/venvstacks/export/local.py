@@ -93,11 +93,7 @@ def export_layers(
             staged = stage_layer(
                 stack.build_dir, plan.layout, options.output_dir, hardlink=options.hardlink
             )
-            stack.plugins.call(
-                "venvstacks_pre_archive",
-                stack.context(plan.layer),
-                staging_path=staged.path,
-            )
+            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
             run_postinstall(staged.path)
             plugins = set(plan.build_stamp.get("plugins", []))
             plugins.update(stack.plugins.plugins_that_ran(env_name))

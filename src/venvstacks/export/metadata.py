@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from venvstacks._injected.schema import ENV_METADATA_DIR, MANIFEST_NAME, METADATA_DIR
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.layers.dynlibs import used_layers
 from venvstacks.layers.modules import module_hash
@@ -21,9 +22,6 @@ from venvstacks.version import tool_version
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
 
-METADATA_DIR = "__venvstacks__"
-ENV_METADATA_DIR = "env_metadata"
-MANIFEST_NAME = "venvstacks.json"
 CATEGORIES = {
     "runtime": "runtimes",
     "framework": "frameworks",
@@ -63,7 +61,8 @@ def layer_metadata(
         "lock_version": lock.lock_version,
         "locked_at": lock.locked_at,
         "runtime_layer": names[runtime.env_name],
-        "python_implementation": runtime_lock.python_implementation,
+        "python_implementation": stack.python_implementation(layer)
+        or runtime_lock.python_implementation,
         "bound_to_implementation": isinstance(layer, RuntimeSpec),
         "venvstacks_version": tool_version(),
         "uv_version": uv_version(),

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from venvstacks._injected.schema import BuildStamp
 from venvstacks.errors import ArchiveError
-from venvstacks.layers.builder import read_runtime_shape
 from venvstacks.layers.dynlibs import recorded_links
 from venvstacks.layers.layout import LayerLayout, layout_for
-from venvstacks.layers.state import BuildStamps, build_inputs_hash
+from venvstacks.layers.state import build_inputs_hash
 from venvstacks.spec.model import LayerSpec
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class LayerPlan:
 
     layer: LayerSpec
     layout: LayerLayout
-    build_stamp: dict[str, Any]
+    build_stamp: BuildStamp
     mtime: int
 
     @property
@@ -72,7 +72,6 @@ def plan_layers(stack: Stack, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
 
     A layer counts as built when its build stamp matches its current lock.
     """
-    stamps = BuildStamps(stack.build_dir)
     names = deployed_names(stack)
     platform = stack.options.target_platform
     plans: list[LayerPlan] = []
@@ -80,19 +79,15 @@ def plan_layers(stack: Stack, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
         if not (layer.enabled and layer.targets(platform)):
             continue
         lock = stack.lock_metadata(layer)
-        stamp = stamps.read(layer.env_name)
-        if (
-            lock is None
-            or stamp is None
-            or stamp.get("requirements_hash") != (lock.requirements_hash)
-        ):
+        state = stack.build_folder.state(layer.env_name, lock)
+        if lock is None or state.stamp is None or not state.current:
             raise ArchiveError(
                 "the layer is not built from its current lock",
                 layer=layer.env_name,
                 hint="Run 'venvstacks build' (or 'venvstacks build --publish') first.",
             )
         runtime = stack.spec.runtime_of(layer)
-        shape = read_runtime_shape(stack.build_dir / runtime.env_name)
+        shape = stack.build_folder.runtime_shape(runtime.env_name)
         if shape is None:
             raise ArchiveError(
                 f"its runtime layer {runtime.env_name} is not built", layer=layer.env_name
@@ -101,9 +96,9 @@ def plan_layers(stack: Stack, layers: Sequence[LayerSpec]) -> list[LayerPlan]:
             LayerPlan(
                 layer=layer,
                 layout=layout_for(stack.spec, layer, shape, names).with_dynlibs(
-                    recorded_links(stack.build_dir / layer.env_name), names
+                    recorded_links(stack.build_folder.env(layer.env_name)), names
                 ),
-                build_stamp=stamp,
+                build_stamp=state.stamp,
                 mtime=reproducible_mtime(lock.locked_at),
             )
         )

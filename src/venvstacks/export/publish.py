@@ -41,8 +41,6 @@ from venvstacks.version import tool_version
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
 
-STAGING_DIR = "_staging"
-
 
 @dataclass(frozen=True)
 class PublishOptions:
@@ -129,7 +127,7 @@ def publish_layers(
     decisions = {plan.env_name: _decide(stack, plan, options, folder) for plan in plans}
     names = list(decisions)
     stack.reporter.report(PlanReady("publish", tuple(names)))
-    staging_root = stack.build_dir / STAGING_DIR
+    staging_root = stack.build_folder.staging
 
     def work(env_name: str) -> LayerPublishResult:
         decision = decisions[env_name]
@@ -209,11 +207,7 @@ def _archive(
     plan = decision.plan
     staged = stage_layer(stack.build_dir, plan.layout, staging_root)
     try:
-        stack.plugins.call(
-            "venvstacks_pre_archive",
-            stack.context(plan.layer),
-            staging_path=staged.path,
-        )
+        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
         if options.bytecode:
             ship_bytecode(stack.build_dir, plan.layout, staged.path)
         options.output_dir.mkdir(parents=True, exist_ok=True)

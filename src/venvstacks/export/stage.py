@@ -17,16 +17,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks._injected import postinstall_source
+from venvstacks._injected.schema import MODULES_MANIFEST_PATH
 from venvstacks.errors import ArchiveError
 from venvstacks.fsutil import remove_path, write_text_if_changed
 from venvstacks.layers.layout import LayerLayout
-from venvstacks.layers.modules import MODULES_MANIFEST
 from venvstacks.layers.venv import write_layer_config, write_layered_env
 
 POSTINSTALL_NAME = "postinstall.py"
 
 #: Top-level parts of a layer never shipped (relative POSIX paths).
-INTERNAL_FILES = frozenset({MODULES_MANIFEST})
+INTERNAL_FILES = frozenset({MODULES_MANIFEST_PATH})
 
 
 def is_shipped(relative: str) -> bool:
@@ -110,13 +111,6 @@ def _is_gone(path: str, gone: set[str]) -> bool:
     """Whether a path, or a folder holding it, was left out."""
     candidate = Path(path)
     return path in gone or any(str(parent) in gone for parent in candidate.parents)
-
-
-def postinstall_source() -> str:
-    """The text of the ``postinstall.py`` shipped in every layer."""
-    from importlib import resources
-
-    return (resources.files("venvstacks._injected") / POSTINSTALL_NAME).read_text("utf-8")
 
 
 def stage_layer(

@@ -7,9 +7,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.errors import BuildError
 from venvstacks.layers.layout import (
-    LAYER_CONFIG_PATH,
     LayerLayout,
     RuntimeShape,
     layout_for,
@@ -72,13 +72,11 @@ def fetch_runtime_prefix(
     """The installation prefix the runtime providers give for an exact runtime."""
     from venvstacks.runtimes import discover_installed, not_found_error
 
-    prefix = plugins.call(
-        "venvstacks_fetch_runtime", ctx, runtime=runtime, source=source, work_dir=work_dir
-    )
+    prefix = plugins.hooks.fetch_runtime(ctx, runtime, source, work_dir)
     if prefix is None:
         request = RuntimeRequest(runtime.implementation, runtime.version)
         raise not_found_error(request, source, discover_installed(uv), ctx.name)
-    return Path(prefix)
+    return prefix
 
 
 def build_runtime_env(
@@ -113,7 +111,7 @@ def build_runtime_env(
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = layout_for(ctx.stack, ctx.spec, shape)
     _sync(settings, ctx.spec, env_dir / shape.python, pylock)
-    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    settings.plugins.hooks.post_install(ctx, env_dir)
     make_scripts_relocatable(env_dir, shape.python)
     write_layer_config(env_dir, layout)
     return shape
@@ -148,7 +146,7 @@ def build_layered_env(
             [layer.launch_module, *layer.support_modules],
             ctx.stack.spec_dir,
         )
-    settings.plugins.call("venvstacks_post_install", ctx, env_path=env_dir)
+    settings.plugins.hooks.post_install(ctx, env_dir)
     shape = read_runtime_shape(env_dir.parent / ctx.stack.runtime_of(layer).env_name)
     assert shape is not None  # checked with the runtime interpreter above
     link_lower_dynlibs(

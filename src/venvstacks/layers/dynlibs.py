@@ -85,7 +85,7 @@ def link_lower_dynlibs(
     providers = provider_layers(stack, layer, shape, env_dir.parent)
     runtime_root = env_dir.parent / stack.runtime_of(layer).env_name
     resolution = resolve_layer_dynlibs(
-        env_dir, providers, platform, runtime_root=runtime_root
+        env_dir, providers, platform, runtime_root=runtime_root, site_dir=layout.site_dir
     )
     if resolution.conflicts:
         listed = "; ".join(conflict.describe() for conflict in resolution.conflicts)
@@ -124,9 +124,11 @@ def _patch(path: Path, plan: SearchPathPlan, platform: Platform) -> Path:
     """Rewrite a private copy of ``path`` (never the shared, hard-linked file)."""
     temp = path.with_name(f".{path.name}.venvstacks-tmp")
     shutil.copy2(path, temp)
-    temp.chmod(temp.stat().st_mode | 0o200)
+    mode = temp.stat().st_mode
+    temp.chmod(mode | 0o200)
     try:
         platform.set_search_path(temp, plan.kind, plan.wanted)
+        temp.chmod(mode)
         os.replace(temp, path)
     finally:
         if temp.exists():

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from venvstacks._injected.schema import LayerConfig
 from venvstacks.platforms.formats import DYNLIB_FOLDER
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec, StackSpec
-
-LAYER_CONFIG_PATH = "share/venv/metadata/venvstacks_layer.json"
+from venvstacks.spec.runtime_version import minor_version
 
 #: ``(name, layer, path)`` of one entry of a layer's dynlib folder: a link named
 #: ``name`` to folder ``path`` of lower layer ``layer`` (env name), or, with an empty
@@ -35,7 +35,7 @@ class RuntimeShape:
     @property
     def minor(self) -> str:
         """``X.Y``."""
-        return ".".join(self.py_version.split(".")[:2])
+        return minor_version(self.py_version)
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,11 @@ class LayerLayout:
     @property
     def python_minor(self) -> str:
         """``X.Y``."""
-        return ".".join(self.py_version.split(".")[:2])
+        return minor_version(self.py_version)
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> LayerConfig:
         """The deployed layer config (``venvstacks_layer.json``), reference fields."""
-        data: dict[str, Any] = {
+        data: LayerConfig = {
             "python": self.python,
             "py_version": self.py_version,
             "base_python": self.base_python,

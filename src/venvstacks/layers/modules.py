@@ -8,13 +8,11 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from venvstacks._injected.schema import MODULES_MANIFEST_PATH
 from venvstacks.errors import BuildError
 from venvstacks.fsutil import remove_path
 from venvstacks.spec.model import module_name
 from venvstacks.spec.modulefiles import ModuleFileError, module_files
-
-#: Records which module names venvstacks copied in, so stale ones can be removed.
-MODULES_MANIFEST = "share/venv/metadata/venvstacks_modules.json"
 
 
 def _files(source: Path, root: Path) -> Iterator[tuple[str, Path]]:
@@ -56,7 +54,7 @@ def install_modules(
     regular files.
     """
     target_dir = env_dir / site_dir
-    manifest = env_dir / MODULES_MANIFEST
+    manifest = env_dir / MODULES_MANIFEST_PATH
     try:
         previous = json.loads(manifest.read_text("utf-8"))
     except (OSError, ValueError):

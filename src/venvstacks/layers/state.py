@@ -1,23 +1,18 @@
-"""Build stamps: the record that a layer environment is complete and for which inputs.
+"""The hash of what a build (or an export) is made from.
 
-A stamp lives outside the environment (``BUILD/_state/<env>.json``). It is removed
-before an environment is touched and written only after the build succeeded, so an
-interrupted or failed build is never mistaken for a good one: the next build sees no
-stamp (or other inputs) and redoes the work.
+Build stamps themselves, and the rule for "is this layer built", belong to the build
+folder's owner, :mod:`venvstacks.engine.build_folder`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from venvstacks.lock.files import sha256_text
 
-STATE_DIR = "_state"
+#: Bumped when the meaning of build inputs changes, so every layer rebuilds.
 BUILD_FORMAT = 1
 
 
@@ -25,44 +20,3 @@ def build_inputs_hash(inputs: Mapping[str, Any]) -> str:
     """``sha256:<hex>`` of a build's inputs (canonical JSON)."""
     document = {"format": BUILD_FORMAT, **inputs}
     return sha256_text(json.dumps(document, sort_keys=True, default=str))
-
-
-@dataclass(frozen=True)
-class BuildStamps:
-    """The stamps of one build folder."""
-
-    build_dir: Path
-
-    def path(self, env_name: str) -> Path:
-        """Where a layer's stamp lives."""
-        return self.build_dir / STATE_DIR / f"{env_name}.json"
-
-    def read(self, env_name: str) -> dict[str, Any] | None:
-        """A layer's stamp data, or None."""
-        try:
-            data = json.loads(self.path(env_name).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def is_current(self, env_name: str, inputs_hash: str) -> bool:
-        """Whether the layer was completely built from exactly these inputs."""
-        stamp = self.read(env_name)
-        return (
-            stamp is not None
-            and stamp.get("inputs_hash") == inputs_hash
-            and (self.build_dir / env_name).is_dir()
-        )
-
-    def invalidate(self, env_name: str) -> None:
-        """Forget that a layer is built (before touching its environment)."""
-        self.path(env_name).unlink(missing_ok=True)
-
-    def write(self, env_name: str, inputs_hash: str, details: Mapping[str, Any]) -> None:
-        """Record a successful build."""
-        path = self.path(env_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        data = {"inputs_hash": inputs_hash, **details}
-        temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-        os.replace(temp, path)

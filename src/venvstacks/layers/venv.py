@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.fsutil import remove_path, write_text_if_changed
-from venvstacks.layers.layout import LAYER_CONFIG_PATH, LayerLayout
+from venvstacks.layers.layout import LayerLayout
 from venvstacks.platforms.formats import DYNLIB_FOLDER
 
 LINK_MODULE = "_venvstacks_layers"

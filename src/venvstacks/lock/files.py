@@ -17,10 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from venvstacks._injected.schema import InheritedEntry, LockMetadataFile
 from venvstacks.errors import LockError
 
 __all__ = [
     "LOCK_FORMAT",
+    "REFERENCE_LOCK_REASON",
     "InheritedPackage",
     "LockFiles",
     "LockMetadata",
@@ -31,6 +33,11 @@ __all__ = [
 
 #: Bumped when the meaning of the lock metadata changes incompatibly.
 LOCK_FORMAT = 1
+
+#: How a lock written by the reference venvstacks is reported.
+REFERENCE_LOCK_REASON = (
+    "written by the reference implementation; relock with `venvstacks lock`"
+)
 
 
 def sha256_text(text: str) -> str:
@@ -71,18 +78,27 @@ class LockMetadata:
     locked_at: str
     python_implementation: str
     runtime_source: str = ""
-    inherited: list[dict[str, str]] = field(default_factory=list)
+    inherited: list[InheritedEntry] = field(default_factory=list)
     lock_format: int = LOCK_FORMAT
+    #: Hash of the inputs upper layers depend on (empty in older locks).
+    dependency_input_hash: str = ""
+    #: Hash of the inputs that only version a versioned layer.
+    version_input_hash: str = ""
+
+    def to_data(self) -> LockMetadataFile:
+        """The file content, as :class:`venvstacks._injected.schema.LockMetadataFile`."""
+        data: LockMetadataFile = asdict(self)  # type: ignore[assignment]
+        return data
 
     def to_json(self) -> str:
         """Stable JSON text (sorted keys, trailing newline)."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        return json.dumps(self.to_data(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> LockMetadata:
         """Parse metadata; raises ValueError/KeyError/TypeError on bad content."""
         data: dict[str, Any] = json.loads(text)
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def inherited_packages(self) -> list[InheritedPackage]:
@@ -137,6 +153,23 @@ class LockFiles:
             return LockMetadata.from_json(self.meta.read_text("utf-8"))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    def read_reference_meta(self) -> dict[str, Any] | None:
+        """Lock metadata written by the reference venvstacks, if that is what is here.
+
+        The reference's ``pylock.<env>.meta.json`` has ``lock_input_hash``,
+        ``other_inputs_hash`` and ``version_inputs_hash`` but none of our fields; its
+        hashes are of different inputs, so such a lock is recognised, never trusted.
+        """
+        try:
+            data = json.loads(self.meta.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or "lock_format" in data:
+            return None
+        if "other_inputs_hash" in data or "version_inputs_hash" in data:
+            return data
+        return None
 
     def read_pylock_text(self) -> str | None:
         """The pylock file's text, or None when missing."""

@@ -2,9 +2,16 @@
 
 A lock is valid while the hash of its inputs matches the one recorded when it was
 made. Inputs are what changes the resolution: the requirements (after plugins), the
-runtime's Python version, the target platforms, the pins of lower layers and the
-stack's uv settings. Where packages come from on this machine (``--local-wheels``,
-``--no-index``) is not an input.
+runtime's Python ``X.Y`` (a patch release changes nothing), the target platforms and
+their ``linux_target`` / ``macosx_target`` bounds, the pins of lower layers and the
+stack's uv settings; for versioned applications also their launch and support modules
+(a change bumps the lock version). Where packages come from on this machine
+(``--local-wheels``, ``--no-index``) is not an input.
+
+Two hashes are kept: :meth:`LockInputs.digest` over everything, and
+:meth:`LockInputs.dependency_digest` over what the layers above depend on (leaving
+out the targets and modules). A layer whose dependency inputs changed makes every
+layer above it stale; a target or module change affects that layer only.
 """
 
 from __future__ import annotations
@@ -44,20 +51,44 @@ class LockInputs:
     )
     #: The layer's ``[tool.uv]`` settings (indexes, sources, no-build, ...).
     uv_settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: ``linux_target`` / ``macosx_target`` where the spec sets them.
+    targets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Versioned applications: the hash of their launch and support modules.
+    version_inputs: tuple[str, ...] = ()
 
-    def digest(self) -> str:
-        """``sha256:<hex>`` over the canonical JSON form of the inputs."""
-        document = {
+    def _document(self, *, everything: bool) -> dict[str, Any]:
+        document: dict[str, Any] = {
             "format": LOCK_FORMAT,
             "env_name": self.env_name,
             "requirements": list(self.requirements),
             "python": self.python_minor,
             "runtime_request": self.runtime_request,
-            "platforms": list(self.platforms),
             "constraints": list(self.constraints),
             "uv": self.uv_settings,
         }
-        return sha256_text(json.dumps(document, sort_keys=True, default=str))
+        if everything:
+            document["platforms"] = list(self.platforms)
+            if self.targets:
+                document["targets"] = dict(self.targets)
+            if self.version_inputs:
+                document["version"] = list(self.version_inputs)
+        return document
+
+    def digest(self) -> str:
+        """``sha256:<hex>`` over the canonical JSON form of the inputs."""
+        return sha256_text(
+            json.dumps(self._document(everything=True), sort_keys=True, default=str)
+        )
+
+    def dependency_digest(self) -> str:
+        """The digest of the inputs the layers above depend on."""
+        return sha256_text(
+            json.dumps(self._document(everything=False), sort_keys=True, default=str)
+        )
+
+    def version_digest(self) -> str:
+        """The digest of the inputs that only version a versioned layer."""
+        return sha256_text(json.dumps(list(self.version_inputs)))
 
 
 def lower_layer_packages(
@@ -141,12 +172,22 @@ def make_inputs(
     layer: LayerSpec,
     requirements: Sequence[str],
     packages_of: Mapping[str, Sequence[LockedPackage]],
+    version_inputs: Sequence[str] = (),
 ) -> LockInputs:
     """Collect a layer's lock inputs."""
     pins, provided = lower_layer_packages(stack, layer, packages_of)
     request = None
     if isinstance(layer, RuntimeSpec):
-        request = str(layer.python_implementation)
+        implementation = layer.python_implementation
+        request = f"{implementation.implementation}@{implementation.minor}"
+    targets = {
+        key: value
+        for key, value in (
+            ("linux_target", layer.linux_target),
+            ("macosx_target", layer.macosx_target),
+        )
+        if value is not None
+    }
     return LockInputs(
         env_name=layer.env_name,
         requirements=tuple(requirements),
@@ -156,4 +197,6 @@ def make_inputs(
         constraints=tuple(sorted(pin.pin() for pin in pins)),
         provided=MappingProxyType(provided),
         uv_settings=MappingProxyType(layer_uv_settings(stack, layer)),
+        targets=MappingProxyType(targets),
+        version_inputs=tuple(version_inputs),
     )

@@ -11,6 +11,8 @@ from packaging.markers import (
     UndefinedEnvironmentName,
 )
 
+from venvstacks.spec.runtime_version import minor_version
+
 _PLATFORM_KEYS = {
     "linux": {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux"},
     "macosx": {"os_name": "posix", "sys_platform": "darwin", "platform_system": "Darwin"},
@@ -33,7 +35,7 @@ def marker_environment(target_platform: str, python_version: str) -> dict[str, s
         "implementation_name": "cpython",
         "platform_python_implementation": "CPython",
         "implementation_version": python_version,
-        "python_version": ".".join(python_version.split(".")[:2]),
+        "python_version": minor_version(python_version),
         "python_full_version": python_version,
         "platform_machine": _MACHINES[(system, arch)],
         "platform_release": "",

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from venvstacks.lock.files import LockFiles, LockMetadata, sha256_text
+from venvstacks.lock.files import (
+    REFERENCE_LOCK_REASON,
+    LockFiles,
+    LockMetadata,
+    sha256_text,
+)
 from venvstacks.lock.inputs import LockInputs
 
-LockState: TypeAlias = Literal["valid", "missing", "stale", "modified"]
+#: ``reference``: the lock files were written by the reference venvstacks.
+LockState: TypeAlias = Literal["valid", "missing", "stale", "modified", "reference"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,9 @@ class LockStatus:
     state: LockState
     reason: str
     metadata: LockMetadata | None
+    #: False when only this layer's targets or modules changed: the layers above
+    #: stay valid (True for every other invalid state).
+    propagates: bool = True
 
     @property
     def valid(self) -> bool:
@@ -31,6 +40,8 @@ def check_lock(inputs: LockInputs, files: LockFiles) -> LockStatus:
     metadata = files.read_meta()
     text = files.read_pylock_text()
     name = inputs.env_name
+    if metadata is None and files.read_reference_meta() is not None:
+        return LockStatus(name, "reference", REFERENCE_LOCK_REASON, None)
     if metadata is None or text is None:
         return LockStatus(name, "missing", "the layer has not been locked", None)
     if sha256_text(text) != metadata.requirements_hash:
@@ -38,6 +49,14 @@ def check_lock(inputs: LockInputs, files: LockFiles) -> LockStatus:
             name, "modified", f"{files.pylock.name} was changed after locking", metadata
         )
     if metadata.lock_input_hash != inputs.digest():
+        if metadata.dependency_input_hash == inputs.dependency_digest():
+            return LockStatus(
+                name,
+                "stale",
+                "its target platforms, target bounds or (versioned) modules changed",
+                metadata,
+                propagates=False,
+            )
         return LockStatus(
             name,
             "stale",

@@ -1,10 +1,12 @@
 """Which shared libraries a layer needs from its lower layers, and from where.
 
 :func:`resolve_layer_dynlibs` reads every binary of a layer (extension modules, plain
-shared libraries, executables) and, for each library it needs that is not found
-through its own search path, in the runtime or on the system, looks among the
-libraries the lower layers expose (their site-packages, minus ``dynlib_exclude``),
-in linearised order, by file name first and by SONAME second.
+shared libraries, executables) and looks for each library it needs: through its own
+search path inside the layer; through the same entries mapped into the lower layers'
+site-packages (what one shared site-packages would give); in the runtime's ``lib/``;
+on the system; and last among every library the lower layers expose (their
+site-packages, minus ``dynlib_exclude``), in linearised order, by file name first and
+by SONAME second.
 
 The result says, per file, which libraries come from which lower layer, which are
 missing, which are ambiguous (conflicts), and which search-path entries each file
@@ -155,6 +157,7 @@ def resolve_layer_dynlibs(
     platform: Platform,
     *,
     runtime_root: Path | None = None,
+    site_dir: str | None = None,
 ) -> DynlibResolution:
     """Resolve the libraries every binary of a layer needs (see the module docs).
 
@@ -162,6 +165,10 @@ def resolve_layer_dynlibs(
     :param providers: its lower layers in linearised order (runtime last).
     :param platform: reads binaries and knows the system's libraries.
     :param runtime_root: the runtime layer's folder: its ``lib/`` satisfies needs.
+    :param site_dir: the layer's site-packages (relative). A search-path entry
+        pointing inside it is also looked up at the same place in the lower layers'
+        site-packages, before the system: the library the file would load if all
+        the layers' packages shared one site-packages.
     """
     fmt = platform.binary_format
     own_folder = os.path.normpath(layer_root / DYNLIB_FOLDER)
@@ -172,6 +179,8 @@ def resolve_layer_dynlibs(
             binaries[rel] = info
     pending: dict[str, list[str]] = {}
     kept_entries: dict[str, tuple[str, ...]] = {}
+    uses: list[LibraryUse] = []
+    site_root = os.path.normpath(layer_root / site_dir) if site_dir else ""
     for rel, info in binaries.items():
         origin = os.fspath((layer_root / rel).parent)
         entries = info.search_path.entries if info.search_path else ()
@@ -179,10 +188,13 @@ def resolve_layer_dynlibs(
         kept_entries[rel] = kept
         dirs = [d for d in (_expand(e, origin) for e in kept) if d]
         for name in info.needed:
-            if "/" in name or _found(name, dirs, runtime_root, platform):
+            if "/" in name or any(Path(d, name).exists() for d in dirs):
                 continue
-            pending.setdefault(name, []).append(rel)
-    uses: list[LibraryUse] = []
+            mapped = _mapped(name, dirs, site_root, providers)
+            if mapped is not None:
+                uses.append(LibraryUse(rel, name, mapped))
+            elif not _found(name, runtime_root, platform):
+                pending.setdefault(name, []).append(rel)
     missing: dict[str, list[str]] = {}
     conflicts: list[DynlibConflict] = []
     index = _ProviderIndex(providers, platform) if pending else None
@@ -302,11 +314,27 @@ def _inside(path: str, folder: str) -> bool:
     return bool(path) and (path == folder or path.startswith(folder + os.sep))
 
 
-def _found(
-    name: str, dirs: Sequence[str], runtime_root: Path | None, platform: Platform
-) -> bool:
-    if any(Path(d, name).exists() for d in dirs):
-        return True
+def _mapped(
+    name: str, dirs: Sequence[str], site_root: str, providers: Sequence[ProviderLayer]
+) -> ProvidedLibrary | None:
+    """The lower-layer file a search-path entry inside site-packages would reach."""
+    for folder in dirs:
+        if not site_root or not _inside(folder, site_root):
+            continue
+        rel_dir = Path(os.path.relpath(folder, site_root)).as_posix()
+        rel = posixpath.normpath(f"{rel_dir}/{name}")
+        for provider in providers:
+            site = provider.root / provider.site_dir
+            if (site / rel).is_file() and not is_excluded(rel, provider.exclude):
+                return ProvidedLibrary(
+                    provider.env_name,
+                    f"{provider.site_dir}/{rel}",
+                    slot_name(provider.env_name, posixpath.dirname(rel)),
+                )
+    return None
+
+
+def _found(name: str, runtime_root: Path | None, platform: Platform) -> bool:
     if runtime_root is not None and (runtime_root / "lib" / name).exists():
         return True
     return platform.is_system_library(name)

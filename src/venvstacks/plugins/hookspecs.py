@@ -9,10 +9,13 @@ hook's arguments, by name.
 Lifecycle, per layer (lower layers first):
 
 1. ``venvstacks_resolve_runtime``  (runtime layers, when locking)
-2. ``venvstacks_pre_lock``         (every layer, when locking or checking a lock)
+2. ``venvstacks_pre_lock``         (every layer, once per command that locks or
+                                    checks locks)
 3. ``venvstacks_fetch_runtime``    (runtime layers, when building)
 4. ``venvstacks_post_install``     (every layer, after its packages are installed)
 5. ``venvstacks_pre_archive``      (every layer, after staging for export or archive)
+6. ``venvstacks_layer_checks``     (every layer, when ``venvstacks check`` or
+   ``pytest --venvstacks`` collects its checks)
 
 The ``layer`` argument is a read-only :class:`venvstacks.plugins.LayerContext`.
 An exception raised by a plugin stops the command with a :class:`HookError` naming the
@@ -25,6 +28,7 @@ that ran are recorded in the published layer metadata.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +42,19 @@ if TYPE_CHECKING:
 PROJECT_NAME = "venvstacks"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
-#: Decorate hook implementations with this marker (exported as ``venvstacks.hookimpl``).
+
+#: The one marker for hook implementations (exported as ``venvstacks.hookimpl``).
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: Every hook, in lifecycle order.
+HOOK_NAMES = (
+    "venvstacks_resolve_runtime",
+    "venvstacks_pre_lock",
+    "venvstacks_fetch_runtime",
+    "venvstacks_post_install",
+    "venvstacks_pre_archive",
+    "venvstacks_layer_checks",
+)
 
 
 @hookspec(firstresult=True)
@@ -64,8 +79,11 @@ def venvstacks_pre_lock(layer: LayerContext, requirements: list[str]) -> None:
     """Adjust a layer's requirements before it is locked.
 
     Called with the layer's requirement strings (after spec loading, in declared
-    order) whenever venvstacks needs the layer's lock inputs: before locking, and when
-    checking whether an existing lock is still valid. Implementations may append,
+    order) when a command first needs the layer's lock inputs (to lock it, or to
+    check whether its existing lock is still valid), once per layer per command;
+    the result is reused for the rest of the command. (Only when relocking a runtime
+    layer resolves a different Python than its previous lock is it called again,
+    with the new ``layer.python_version``.) Implementations may append,
     remove or replace entries in place; the result is what gets locked, and a change
     makes the existing lock stale. Must be deterministic and quick.
 
@@ -123,4 +141,24 @@ def venvstacks_pre_archive(layer: LayerContext, staging_path: Path) -> None:
 
     :param layer: the layer being archived or exported.
     :param staging_path: the staged layer folder (its name is the deployed name).
+    """
+
+
+@hookspec
+def venvstacks_layer_checks(
+    layer: LayerContext,
+) -> Mapping[str, Callable[[Path, Path], str | None]] | None:
+    """Add checks of your own to ``venvstacks check`` and ``pytest --venvstacks``.
+
+    Called once per layer when the checks of a stack are collected. Return a mapping
+    from check names (they become pytest item names such as
+    ``stack/venvstacks.toml::app-x::gpu``, so keep them short, without ``::``) to
+    functions, or None to add nothing to this layer. Each function is called with the
+    built layer's folder and its Python interpreter, in a worker thread next to the
+    built-in checks, and returns None when the check passes or a one-paragraph
+    message saying what is wrong (raising an exception also fails it, with the
+    exception's text). A function is not called when the layer did not build.
+
+    :param layer: the layer whose checks are collected.
+    :return: check name -> ``function(layer_path, python) -> None | message``.
     """

@@ -1,10 +1,13 @@
 """The plugin manager: built-ins, entry points and ``-p`` modules.
 
-A failing hook becomes a HookError naming the plugin whose code raised.
+Hooks are fired through :attr:`PluginManager.hooks` (the typed facade). A failing hook
+becomes a HookError naming the plugin whose code raised; a plugin implementing a hook
+that does not exist (a misspelled name) is refused when it is registered.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import re
@@ -20,6 +23,7 @@ import pluggy
 from venvstacks.errors import HookError, UsageError, VenvStacksError
 from venvstacks.plugins import hookspecs
 from venvstacks.plugins.context import LayerContext
+from venvstacks.plugins.hooks import Hooks
 
 ENTRY_POINT_GROUP = "venvstacks"
 PLUGINS_ENV_VAR = "VENVSTACKS_PLUGINS"
@@ -33,6 +37,27 @@ def plugin_names_from_env(environ: Mapping[str, str] | None = None) -> list[str]
     """Module names listed in ``VENVSTACKS_PLUGINS`` (comma or space separated)."""
     value = (environ if environ is not None else os.environ).get(PLUGINS_ENV_VAR, "")
     return [name for name in re.split(r"[\s,]+", value) if name]
+
+
+class _Pluggy(pluggy.PluginManager):
+    """pluggy's manager, reading built-in plugins' unmarked methods as ``trylast`` hooks."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT_NAME)
+        self.builtin_ids: set[int] = set()
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and id(plugin) in self.builtin_ids and name in hookspecs.HOOK_NAMES:
+            return {
+                "wrapper": False,
+                "hookwrapper": False,
+                "optionalhook": False,
+                "tryfirst": False,
+                "trylast": True,
+                "specname": None,
+            }
+        return opts
 
 
 def entry_points_declared(group: str) -> bool:
@@ -66,7 +91,7 @@ def entry_points_declared(group: str) -> bool:
 
 
 class PluginManager:
-    """Holds every active plugin and calls hooks on behalf of the engine.
+    """Holds every active plugin; the engine fires hooks through :attr:`hooks`.
 
     Built-in behaviour (runtime providers) is registered here exactly like third-party
     plugins, under names starting with ``venvstacks.``.
@@ -80,8 +105,10 @@ class PluginManager:
         entry_points: bool = True,
         builtins: bool = True,
     ) -> None:
-        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm = _Pluggy()
         self._pm.add_hookspecs(hookspecs)
+        #: The typed hook facade: the only way hooks are fired.
+        self.hooks = Hooks(self._fire)
         self._ran: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self._builtins: list[object] = []
@@ -89,6 +116,7 @@ class PluginManager:
             from venvstacks.runtimes import providers
 
             for name, plugin in providers.builtin_plugins():
+                self._pm.builtin_ids.add(id(plugin))
                 self._pm.register(plugin, name=BUILTIN_PREFIX + name)
                 self._builtins.append(plugin)
         if entry_points and entry_points_declared(ENTRY_POINT_GROUP):
@@ -99,6 +127,7 @@ class PluginManager:
                     f"a plugin from the {ENTRY_POINT_GROUP!r} entry-point group "
                     f"failed to load: {type(exc).__name__}: {exc}"
                 ) from exc
+            self.check_pending()
         for module_name in modules:
             self.register_module(module_name)
         for plugin in objects:
@@ -136,6 +165,33 @@ class PluginManager:
             raise HookError(
                 f"plugin {name!r} cannot be registered: {exc}", plugin=name
             ) from None
+        try:
+            self.check_pending()
+        except HookError:
+            self._pm.unregister(plugin)
+            raise
+
+    def check_pending(self) -> None:
+        """Refuse implementations of hooks that do not exist (misspelled hook names).
+
+        :raises HookError: naming the plugin and the unknown hook (with the closest
+            real hook name, when there is one).
+        """
+        for name, caller in sorted(vars(self._pm.hook).items()):
+            if not isinstance(caller, pluggy.HookCaller) or caller.spec is not None:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                close = difflib.get_close_matches(name, hookspecs.HOOK_NAMES, n=1)
+                suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+                raise HookError(
+                    f"plugin {impl.plugin_name!r} implements {name!r}, which is not a "
+                    f"venvstacks hook{suggestion}",
+                    plugin=impl.plugin_name,
+                    hook=name,
+                    hint="Known hooks: " + ", ".join(hookspecs.HOOK_NAMES) + ".",
+                )
 
     def plugin_names(self, *, include_builtins: bool = False) -> list[str]:
         """Names of registered plugins, sorted."""
@@ -158,8 +214,11 @@ class PluginManager:
         with self._lock:
             return sorted(self._ran.get(layer_name, ()))
 
-    def call(self, hook_name: str, layer: LayerContext, **kwargs: Any) -> Any:
-        """Call a hook for a layer; any plugin failure becomes a :class:`HookError`."""
+    def _fire(self, hook_name: str, layer: LayerContext, **kwargs: Any) -> Any:
+        """Call a hook for a layer; any plugin failure becomes a :class:`HookError`.
+
+        Only :attr:`hooks` (the typed facade) calls this.
+        """
         caller = getattr(self._pm.hook, hook_name)
         impls = caller.get_hookimpls()
         if hook_name in CONTENT_HOOKS:

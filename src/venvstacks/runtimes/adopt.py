@@ -31,6 +31,7 @@ from venvstacks.errors import BuildError
 from venvstacks.runtimes.model import AdoptedRuntime
 from venvstacks.runtimes.relocate import make_relocatable, read_build_time_vars
 from venvstacks.runtimes.scripts import make_scripts_relocatable
+from venvstacks.spec.runtime_version import minor_version
 
 __all__ = ["STDLIB_TEST_DIRS", "adopt_runtime", "make_scripts_relocatable"]
 
@@ -82,7 +83,7 @@ def adopt_runtime(installed_prefix: Path, version: str, dest: Path) -> AdoptedRu
     :raises BuildError: when ``dest`` exists, the installation is incomplete, the copy
         cannot be made relocatable, or the copied interpreter does not work.
     """
-    minor = ".".join(version.split(".")[:2])
+    minor = minor_version(version)
     source = Path(os.path.realpath(installed_prefix))
     python_name = f"python{minor}"
     executable = source / "bin" / python_name

@@ -16,6 +16,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from venvstacks.errors import RuntimeNotFoundError
+from venvstacks.spec.runtime_version import minor_version
 from venvstacks.uvtool import UvSettings, run_uv
 
 #: Oldest Python version offered for download.
@@ -100,7 +101,7 @@ def find_installed_download(version: str, install_dir: Path) -> Path | None:
     :param version: the full ``X.Y.Z`` version.
     :param install_dir: the folder given to uv as ``UV_PYTHON_INSTALL_DIR``.
     """
-    minor = ".".join(version.split(".")[:2])
+    minor = minor_version(version)
     if not install_dir.is_dir():
         return None
     for folder in sorted(install_dir.glob(f"cpython-{version}-*")):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeAlias
 
+from venvstacks.spec.runtime_version import RuntimeVersion, minor_version
+
 #: Where runtime layers come from (``--runtime-source``).
 RuntimeSource: TypeAlias = Literal["auto", "local", "download"]
 RUNTIME_SOURCES: tuple[RuntimeSource, ...] = ("auto", "local", "download")
@@ -35,7 +37,7 @@ class InstalledPython:
     @property
     def minor(self) -> str:
         """The ``X.Y`` version."""
-        return ".".join(self.version.split(".")[:2])
+        return minor_version(self.version)
 
     def describe(self) -> str:
         """One-line description, e.g. ``cpython@3.11.7 (pyenv, /root/.pyenv/...)``."""
@@ -58,15 +60,26 @@ class ResolvedRuntime:
     source: str
     origin: str
 
+    @classmethod
+    def from_lock(cls, python_implementation: str, source: str) -> ResolvedRuntime:
+        """The runtime a lock recorded (``cpython@X.Y.Z`` and its provider's source)."""
+        parsed = RuntimeVersion.parse(python_implementation, strict=False)
+        return cls(parsed.implementation, parsed.version, source, "")
+
+    @property
+    def runtime_version(self) -> RuntimeVersion:
+        """Implementation and exact version as a :class:`RuntimeVersion`."""
+        return RuntimeVersion(self.implementation, self.version)
+
     @property
     def minor(self) -> str:
         """The ``X.Y`` version."""
-        return ".".join(self.version.split(".")[:2])
+        return self.runtime_version.minor
 
     @property
     def implementation_name(self) -> str:
         """``cpython@X.Y.Z``, the value published as ``python_implementation``."""
-        return f"{self.implementation}@{self.version}"
+        return str(self.runtime_version)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@
 * ``download_runtime`` serves ``auto|download`` with python-build-standalone builds
   installed by uv.
 
-Both are ``trylast`` so third-party providers get the first say. Among ``trylast``
-implementations pluggy calls the one registered *first* first (each new ``trylast``
-one is put at the far end of the call order), so :func:`builtin_plugins` lists
-``local_runtime`` before ``download_runtime``: in ``auto`` mode an installed Python
-wins over a download.
+They are plain objects with methods named after the hooks (no marker): the plugin
+manager registers them as ``trylast`` implementations, so third-party providers get
+the first say. Among ``trylast`` implementations pluggy calls the one registered
+*first* first (each new ``trylast`` one is put at the far end of the call order),
+so :func:`builtin_plugins` lists ``local_runtime`` before ``download_runtime``: in
+``auto`` mode an installed Python wins over a download.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pluggy
 from packaging.version import InvalidVersion, Version
 
 from venvstacks.errors import RuntimeNotFoundError
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
     from venvstacks.spec.model import RuntimeRequest
 
-#: Defined here rather than imported from :mod:`venvstacks.plugins` (no import cycle).
-hookimpl = pluggy.HookimplMarker("venvstacks")
-
 #: The environment variable that sets ``--runtime-source``.
 RUNTIME_SOURCE_ENV_VAR = "VENVSTACKS_RUNTIME_SOURCE"
 #: Sub-folder of the provider work folder holding uv's Python installs.
@@ -46,7 +43,6 @@ class LocalRuntimeProvider:
     def __init__(self, settings: UvSettings | None = None) -> None:
         self.settings = settings or UvSettings()
 
-    @hookimpl(trylast=True)
     def venvstacks_resolve_runtime(
         self, request: RuntimeRequest, source: str
     ) -> ResolvedRuntime | None:
@@ -60,7 +56,6 @@ class LocalRuntimeProvider:
             found.implementation, found.version, "local", str(found.prefix)
         )
 
-    @hookimpl(trylast=True)
     def venvstacks_fetch_runtime(
         self, runtime: ResolvedRuntime, source: str
     ) -> Path | None:
@@ -90,7 +85,6 @@ class DownloadRuntimeProvider:
     def __init__(self, settings: UvSettings | None = None) -> None:
         self.settings = settings or UvSettings()
 
-    @hookimpl(trylast=True)
     def venvstacks_resolve_runtime(
         self, request: RuntimeRequest, source: str
     ) -> ResolvedRuntime | None:
@@ -105,7 +99,6 @@ class DownloadRuntimeProvider:
                 return ResolvedRuntime("cpython", version, "download", key)
         return None
 
-    @hookimpl(trylast=True)
     def venvstacks_fetch_runtime(
         self, runtime: ResolvedRuntime, source: str, work_dir: Path
     ) -> Path | None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         UvConfig,
         host_platform,
     )
+    from venvstacks.spec.runtime_version import RuntimeVersion, RuntimeVersionError
 
 __all__ = [
     "ALL_PLATFORMS",
@@ -31,6 +32,8 @@ __all__ = [
     "LayeredSpec",
     "RuntimeRequest",
     "RuntimeSpec",
+    "RuntimeVersion",
+    "RuntimeVersionError",
     "StackSpec",
     "UvConfig",
     "host_platform",
@@ -49,6 +52,8 @@ __getattr__, __dir__ = lazy_exports(
         "LayeredSpec": "venvstacks.spec.model",
         "RuntimeRequest": "venvstacks.spec.model",
         "RuntimeSpec": "venvstacks.spec.model",
+        "RuntimeVersion": "venvstacks.spec.runtime_version",
+        "RuntimeVersionError": "venvstacks.spec.runtime_version",
         "StackSpec": "venvstacks.spec.model",
         "UvConfig": "venvstacks.spec.model",
         "host_platform": "venvstacks.spec.model",

@@ -18,17 +18,16 @@ from venvstacks.spec.model import (
     ALL_PLATFORMS,
     ENV_PREFIXES,
     LayerKind,
-    RuntimeRequest,
     UvConfig,
     frozen_map,
     module_name,
 )
 from venvstacks.spec.modulefiles import (
     ModuleFileError,
-    is_within,
     module_files,
     module_root,
 )
+from venvstacks.spec.runtime_version import RuntimeVersion, RuntimeVersionError
 
 COMMON_KEYS = (
     "name",
@@ -47,8 +46,6 @@ RUNTIME_KEYS = (*COMMON_KEYS, "python_implementation", "fully_versioned_name")
 FRAMEWORK_KEYS = (*COMMON_KEYS, "runtime", "frameworks")
 APPLICATION_KEYS = (*FRAMEWORK_KEYS, "launch_module", "support_modules")
 
-SUPPORTED_IMPLEMENTATIONS = ("cpython",)
-
 #: The longest layer name: it must still fit in a file name (255 bytes on common file
 #: systems) once prefixed (``framework-``), versioned (``@N``), tagged with platform and
 #: build number and given an archive suffix and a temporary-file suffix.
@@ -57,7 +54,6 @@ LINUX_TARGET_VARIANTS = ("glibc",)
 
 # All patterns are used with ``fullmatch`` (``$`` would accept a trailing newline).
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]*")
-_VERSION_RE = re.compile(r"3\.(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,3}))?")
 _LINUX_TARGET_RE = re.compile(r"(?P<variant>[a-z]+)(@(?P<version>\d{1,4}\.\d{1,4}))?")
 _MACOSX_TARGET_RE = re.compile(r"\d{1,4}(\.\d{1,4})?")
 
@@ -257,7 +253,7 @@ def _read_index_overrides(table: Table, known: Sequence[str]) -> Mapping[str, st
     return frozen_map(raw)
 
 
-def read_python_implementation(table: Table, warnings: list[str]) -> RuntimeRequest:
+def read_python_implementation(table: Table, warnings: list[str]) -> RuntimeVersion:
     """Read the runtime request of a ``[[runtimes]]`` table."""
     key = "python_implementation"
     if table.has("fully_versioned_name"):
@@ -273,30 +269,10 @@ def read_python_implementation(table: Table, warnings: list[str]) -> RuntimeRequ
             f"{table.layer}: 'fully_versioned_name' is deprecated; "
             "use 'python_implementation'"
         )
-    text = table.required_string(key)
-    implementation, at, version = text.partition("@")
-    implementation = implementation.strip().lower()
-    if not at:
-        raise table.error(
-            key,
-            f"{key} {text!r} does not name an implementation and version",
-            hint="Write it as 'cpython@3.12' or 'cpython@3.12.7'.",
-        )
-    if implementation not in SUPPORTED_IMPLEMENTATIONS:
-        raise table.error(
-            key,
-            f"unsupported Python implementation {implementation!r}"
-            f"{did_you_mean(implementation, SUPPORTED_IMPLEMENTATIONS)}",
-            hint=f"Supported: {', '.join(SUPPORTED_IMPLEMENTATIONS)}.",
-        )
-    match = _VERSION_RE.fullmatch(version.strip())
-    if not match or int(match[1]) < 9:
-        raise table.error(
-            key,
-            f"{version!r} is not a supported Python version",
-            hint="Use 3.X or 3.X.Y with X at least 9 (for example 'cpython@3.12').",
-        )
-    return RuntimeRequest(implementation, version.strip())
+    try:
+        return RuntimeVersion.parse(table.required_string(key), label=key)
+    except RuntimeVersionError as exc:
+        raise table.error(key, exc.message, hint=exc.hint) from None
 
 
 def read_modules(table: Table, spec_dir: Path) -> tuple[Path, tuple[Path, ...]]:
@@ -319,18 +295,11 @@ def read_modules(table: Table, spec_dir: Path) -> tuple[Path, tuple[Path, ...]]:
 def _read_module(
     table: Table, key: str, text: str, spec_dir: Path, *, launch: bool
 ) -> Path:
-    # Relative paths start at the spec's folder; absolute ones are accepted as they
-    # are, as the reference venvstacks does.
+    # Relative paths start at the spec's folder, '..' included; absolute ones are
+    # accepted as they are. Both as the reference venvstacks does (its own sample
+    # project names '../minimal_project/empty.py'). A module outside the project
+    # draws files only from its own folder (see spec.modulefiles.module_root).
     path = Path(os.path.normpath(spec_dir / text))
-    if not Path(text).is_absolute() and not is_within(path, spec_dir):
-        # A relative path reads as "inside the project": one that climbs out of it
-        # with '..' is refused; a module elsewhere must be named by its absolute path.
-        raise table.error(
-            key,
-            f"{text!r} leaves the spec file's folder",
-            hint="Relative module paths must stay inside the project folder; name a "
-            "module elsewhere by its absolute path.",
-        )
     if path == spec_dir:
         raise table.error(
             key,

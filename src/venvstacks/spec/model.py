@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, Literal, TypeAlias
 
+from venvstacks.spec.runtime_version import RuntimeVersion
+
 LayerKind: TypeAlias = Literal["runtime", "framework", "application"]
 
 #: Target platforms a layer may be built for (wheel platform tag style).
@@ -49,32 +51,11 @@ def frozen_map(data: Mapping[str, str] | None = None) -> Mapping[str, str]:
     return MappingProxyType(dict(data or {}))
 
 
-@dataclass(frozen=True)
-class RuntimeRequest:
-    """What a runtime layer asks for: ``cpython@3.11`` or ``cpython@3.11.7``."""
+#: What a runtime layer asks for (``cpython@3.11`` or ``cpython@3.11.7``); the name
+#: plugins and older code use for :class:`RuntimeVersion`.
+RuntimeRequest: TypeAlias = RuntimeVersion
 
-    implementation: str
-    version: str
-
-    @property
-    def exact(self) -> bool:
-        """True when a full ``X.Y.Z`` version was requested."""
-        return self.version.count(".") >= 2
-
-    @property
-    def minor(self) -> str:
-        """The ``X.Y`` part of the requested version."""
-        major, minor, *_ = self.version.split(".")
-        return f"{major}.{minor}"
-
-    def matches(self, version: str) -> bool:
-        """Whether an available ``X.Y.Z`` version satisfies this request."""
-        if self.exact:
-            return version == self.version
-        return version.split(".")[:2] == self.version.split(".")[:2]
-
-    def __str__(self) -> str:
-        return f"{self.implementation}@{self.version}"
+_DEFAULT_RUNTIME = RuntimeVersion("cpython", "3.11")
 
 
 @dataclass(frozen=True)
@@ -116,7 +97,7 @@ class RuntimeSpec(LayerSpec):
     """A runtime layer: a Python installation plus packages installed into it."""
 
     kind: ClassVar[LayerKind] = "runtime"
-    python_implementation: RuntimeRequest = RuntimeRequest("cpython", "3.11")
+    python_implementation: RuntimeVersion = _DEFAULT_RUNTIME
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Fetch measurements over HTTP (from a loopback server) and summarise them with scipy."""

@@ -1,0 +1,1 @@
+import scipy  # noqa: F401

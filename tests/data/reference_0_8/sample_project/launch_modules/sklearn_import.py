@@ -1,0 +1,1 @@
+import sklearn  # noqa: F401

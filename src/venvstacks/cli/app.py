@@ -161,7 +161,11 @@ class LazyGroup(click.RichGroup):
         """The command, importing the module that defines it if needed."""
         module = COMMAND_MODULES.get(cmd_name)
         if module is not None and cmd_name not in self.commands:
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except KeyboardInterrupt:  # as in main(): one line, exit status 130
+                print("interrupted", file=sys.stderr)
+                raise SystemExit(130) from None
         return super().get_command(ctx, cmd_name)
 
 

@@ -175,8 +175,18 @@ package_sources = compose(
     ),
 )
 
+# -- run control (issue 9: one run at a time per folder) --------------------------
+wait_option = click.option(
+    "--wait/--no-wait",
+    default=True,
+    envvar="VENVSTACKS_WAIT",
+    help="When another venvstacks command is using the build or output folder, wait "
+    "for it (default) or fail at once (--no-wait).",
+)
+# ------------------------------------------------------------------------------------
+
 #: Options of every command that lock, build or publish.
-base_options = compose(output_control, build_dir_option)
+base_options = compose(output_control, build_dir_option, wait_option)
 
 include_options = compose(
     click.option(
@@ -332,4 +342,5 @@ def engine_options(location: SpecLocation, params: dict[str, Any]) -> EngineOpti
         index=bool(params.get("index", True)),
         uv_cache_dir=Path(os.path.abspath(cache)) if cache else None,
         jobs=jobs,
+        wait=bool(params.get("wait", True)),
     )

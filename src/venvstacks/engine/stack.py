@@ -13,6 +13,7 @@ from venvstacks.engine.build_folder import BuildFolder, LayerState, default_buil
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
 from venvstacks.errors import LockError, UsageError
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
@@ -286,6 +287,7 @@ class Stack:
             return (modules_hash(modules, self.spec.spec_dir),)
         return ()
 
+    @exclusive
     def lock(
         self,
         include: Sequence[str] = (),
@@ -322,6 +324,7 @@ class Stack:
             self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
         )
 
+    @exclusive
     def build(
         self,
         include: Sequence[str] = (),
@@ -361,6 +364,7 @@ class Stack:
         )
         return BuildReport(report.layers, locks)
 
+    @exclusive
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -399,6 +403,7 @@ class Stack:
         )
         return publish_layers(self, layers, options)
 
+    @exclusive
     def local_export(
         self,
         output_dir: str | os.PathLike[str],

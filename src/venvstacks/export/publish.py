@@ -27,7 +27,7 @@ from venvstacks.export.bytecode import DEFAULT_BYTECODE, bytecode_mode, ship_byt
 from venvstacks.export.metadata import MetadataFolder, layer_metadata
 from venvstacks.export.plan import LayerPlan, deployed_names, plan_layers
 from venvstacks.export.stage import stage_layer
-from venvstacks.fsutil import tree_size
+from venvstacks.fsutil import temp_path, tree_size
 from venvstacks.reporting import (
     DataProgress,
     PlanReady,
@@ -127,7 +127,9 @@ def publish_layers(
     decisions = {plan.env_name: _decide(stack, plan, options, folder) for plan in plans}
     names = list(decisions)
     stack.reporter.report(PlanReady("publish", tuple(names)))
-    staging_root = stack.build_folder.staging
+    # In the build folder's scratch folder: whatever a killed run leaves is removed
+    # by the next one.
+    staging_root = temp_path(stack.build_folder.staging)
 
     def work(env_name: str) -> LayerPublishResult:
         decision = decisions[env_name]

@@ -111,3 +111,27 @@ class UsageError(VenvStacksError):
     """The engine was asked for something contradictory (bad option combination)."""
 
     category = "usage error"
+
+
+class BusyError(VenvStacksError):
+    """Another venvstacks command holds the folder this one needs (``--no-wait``)."""
+
+    category = "busy"
+
+
+class FileSystemError(VenvStacksError):
+    """A file or folder could not be read, written or created.
+
+    The message names the path and what was being done; the OS's reason follows.
+    """
+
+    category = "file system error"
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, action: str) -> FileSystemError:
+        """The error for ``exc`` raised while doing ``action`` ("write the archive")."""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        path = exc.filename
+        where = f" {str(path)!r}" if path is not None else ""
+        other = f" (and {str(exc.filename2)!r})" if exc.filename2 is not None else ""
+        return cls(f"cannot {action}:{where}{other}: {reason}")

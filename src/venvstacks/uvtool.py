@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks import cancel
 from venvstacks.reporting import NullReporter, Output, Reporter
 
 #: Environment variables that would make uv behave differently from what a stack says.
@@ -154,7 +155,10 @@ def run_uv(
         text=True,
         encoding="utf-8",
         errors="replace",
+        # Its own process group, so an interrupt kills uv and whatever it started.
+        start_new_session=True,
     )
+    cancel.register(process)
     stderr_lines: list[str] = []
 
     def pump() -> None:
@@ -166,8 +170,16 @@ def run_uv(
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
     assert process.stdout is not None
-    with process:  # closes the pipes
-        stdout = process.stdout.read()
-        returncode = process.wait()
-        thread.join()
+    try:
+        with process:  # closes the pipes
+            stdout = process.stdout.read()
+            returncode = process.wait()
+            thread.join()
+    except BaseException:
+        cancel.kill(process)
+        process.wait()
+        raise
+    finally:
+        cancel.unregister(process)
+    cancel.check()  # killed because the run was interrupted
     return UvResult(tuple(command), returncode, stdout, "".join(stderr_lines))

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
+from venvstacks import cancel
+
 #: Uncompressed bytes per xz block: three times the dictionary of preset 6, as
 #: ``xz -T`` chooses.
 XZ_BLOCK_SIZE = 24 << 20
@@ -126,10 +128,34 @@ class BlockCompressor:
         """Write the format's trailer (nothing by default)."""
 
 
+#: Bytes fed to a compressor at a time: an interrupted run stops between pieces.
+_PIECE = 256 << 10
+
+
+class _Compressing(Protocol):
+    def compress(self, data: bytes, /) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+def _in_pieces(compressor: _Compressing, data: bytes) -> bytes:
+    """``compressor.compress(data) + compressor.flush()``, checking for interrupts.
+
+    Feeding a stream compressor piece by piece gives the same bytes as one call.
+    """
+    view = memoryview(data)
+    out = []
+    for start in range(0, len(data), _PIECE):
+        cancel.check()
+        out.append(compressor.compress(bytes(view[start : start + _PIECE])))
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
 def _gzip_member(data: bytes, level: int) -> bytes:
     """One complete gzip member: fixed header (no name, mtime 0), deflate, trailer."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9)
-    body = compressor.compress(data) + compressor.flush()
+    body = _in_pieces(compressor, data)
     xfl = 2 if level == 9 else (4 if level == 1 else 0)
     header = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + bytes([xfl, 255])
     trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
@@ -177,8 +203,9 @@ def _xz_block(data: bytes, preset: int) -> tuple[bytes, int, int]:
     liblzma writes a complete one-block stream; the block is cut out of it and its
     sizes read from that stream's index.
     """
-    stream = lzma.compress(
-        data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=preset
+    stream = _in_pieces(
+        lzma.LZMACompressor(format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=preset),
+        data,
     )
     (backward,) = struct.unpack_from("<I", stream, len(stream) - 8)
     index_start = len(stream) - 12 - (backward + 1) * 4

@@ -19,6 +19,7 @@ from typing import IO, BinaryIO, Protocol, cast
 
 import zstandard
 
+from venvstacks import cancel
 from venvstacks.archive._blocks import GzipBlocks, XzBlocks
 from venvstacks.errors import ArchiveError
 
@@ -183,6 +184,7 @@ class ScanningReader:
         """Read up to ``size`` bytes (one chunk when ``size`` is negative)."""
         if size < 0:
             size = CHUNK_SIZE
+        cancel.check()  # an interrupted run stops archiving within one chunk
         data = self._fh.read(size)
         if data:
             if self._scanner is not None:

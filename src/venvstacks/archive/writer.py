@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import sys
 import tarfile
@@ -45,6 +44,7 @@ from venvstacks.archive._streams import (
 )
 from venvstacks.archive.formats import ArchiveFormat, archive_format
 from venvstacks.errors import ArchiveError, VenvStacksError
+from venvstacks.fsutil import temp_path
 
 __all__ = ["ArchiveResult", "write_archive"]
 
@@ -317,7 +317,7 @@ def write_archive(
     scanner = ContentScanner(needles) if needles else None
     workers = threads if threads > 0 else max(1, os.cpu_count() or 1)
     job = _Job(top, mtime, scanner, progress)
-    temp = archive_path.with_name(f".{archive_path.name}.{secrets.token_hex(4)}.tmp")
+    temp = temp_path(archive_path)
     try:
         entries = _scan_tree(source_dir, top, exclude)
         with open(temp, "xb") as out:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from rich.console import Console
 from rich.markup import escape
 
+from venvstacks import cancel
 from venvstacks.errors import (
     ArchiveError,
     BuildError,
+    BusyError,
     DeployError,
+    FileSystemError,
     HookError,
     LockError,
     RuntimeNotFoundError,
@@ -39,6 +45,8 @@ EXIT_CODES: tuple[tuple[type[VenvStacksError], int], ...] = (
     (ArchiveError, 7),
     (HookError, 8),
     (DeployError, 9),
+    (BusyError, 11),
+    (FileSystemError, 12),
     (VenvStacksError, 1),
 )
 
@@ -74,15 +82,44 @@ def report_error(console: Console, error: VenvStacksError) -> int:
     return exit_code_for(error)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # Tell every thread and subprocess of the run to stop, then unwind this one.
+    cancel.request()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_stop_the_run() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM stop the whole run, threads and subprocesses too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    cancel.reset()
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def guarded(console: Console, action: Callable[[], T]) -> tuple[int, T | None]:
     """Run an engine call, turning every failure into an exit status."""
     try:
-        return EXIT_OK, action()
+        with interrupts_stop_the_run():
+            return EXIT_OK, action()
     except VenvStacksError as error:
         return report_error(console, error), None
     except KeyboardInterrupt:
-        console.print("[red]interrupted[/]")
+        cancel.request()
+        console.print("[red]interrupted: partial outputs were removed[/]")
         return EXIT_INTERRUPTED, None
+    except OSError as exc:  # one the engine did not name more precisely
+        failure = FileSystemError.from_os_error(exc, "complete the command")
+        return report_error(console, failure), None
     except Exception:
         console.print(escape(traceback.format_exc()), highlight=False)
         console.print(

@@ -175,8 +175,18 @@ package_sources = compose(
     ),
 )
 
+# -- run control (issue 9: one run at a time per folder) --------------------------
+wait_option = click.option(
+    "--wait/--no-wait",
+    default=True,
+    envvar="VENVSTACKS_WAIT",
+    help="When another venvstacks command is using the build or output folder, wait "
+    "for it (default) or fail at once (--no-wait).",
+)
+# ------------------------------------------------------------------------------------
+
 #: Options of every command that lock, build or publish.
-base_options = compose(output_control, build_dir_option)
+base_options = compose(output_control, build_dir_option, wait_option)
 
 include_options = compose(
     click.option(
@@ -263,6 +273,16 @@ format_option = click.option(
     help="Archive format: tar.xz (as the reference), tar.gz, tar.zst or zip.",
 )
 
+# Owned by the speed work (issue #11): precompiled bytecode in archives.
+bytecode_option = click.option(
+    "--bytecode/--no-bytecode",
+    "bytecode",
+    default=None,
+    envvar="VENVSTACKS_BYTECODE",
+    help="Ship precompiled hash-based .pyc files in every layer, so deployments "
+    "start fast even where Python cannot write bytecode [default: on].",
+)
+
 
 def selection_request(params: dict[str, Any], **steps: Any) -> SelectionRequest:
     """The engine's selection request from parsed options plus a command's steps.
@@ -322,4 +342,5 @@ def engine_options(location: SpecLocation, params: dict[str, Any]) -> EngineOpti
         index=bool(params.get("index", True)),
         uv_cache_dir=Path(os.path.abspath(cache)) if cache else None,
         jobs=jobs,
+        wait=bool(params.get("wait", True)),
     )

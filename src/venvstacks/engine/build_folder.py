@@ -6,7 +6,9 @@ Layout (``BUILD`` defaults to ``<spec dir>/_build``)::
     BUILD/_state/<env>.json    its build stamp (see below)
     BUILD/_lock/               scratch projects uv locks in
     BUILD/_runtimes/           what runtime providers download or unpack (kept)
-    BUILD/_staging/            layers staged for archiving (removed after use)
+    BUILD/_staging/            (old runs) layers staged for archiving
+    BUILD/.venvstacks-tmp/     every temporary file and staged layer of a run (removed
+                               by the next run; see venvstacks.fsutil.scratch_root)
 
 Env names never start with ``_``, so the internal folders cannot clash with layers.
 
@@ -20,13 +22,13 @@ built, and built from what it should be built from?".
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from venvstacks._injected.schema import BuildStamp
+from venvstacks.fsutil import replace_with
 from venvstacks.layers.builder import read_runtime_shape
 from venvstacks.layers.layout import RuntimeShape
 from venvstacks.lock.files import LockMetadata
@@ -121,10 +123,9 @@ class BuildFolder:
         """Record a successful build of a layer from ``inputs_hash``."""
         path = self.stamp_path(env_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         data = {**details, "inputs_hash": inputs_hash}
-        temp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-        os.replace(temp, path)
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        replace_with(path, lambda temp: temp.write_text(text, "utf-8"))
 
     # -- layer state --------------------------------------------------------------------
 

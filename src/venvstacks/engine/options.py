@@ -34,6 +34,8 @@ class EngineOptions:
     :ivar uv_cache_dir: uv's cache folder (None: uv's default or ``UV_CACHE_DIR``).
     :ivar jobs: layers processed at the same time (None: the number of CPUs).
     :ivar target_platform: the platform layers are built for (this machine's).
+    :ivar wait: when another command holds the build or output folder, wait for it
+        (False: fail at once with :class:`~venvstacks.errors.BusyError`).
     """
 
     build_dir: Path | None = None
@@ -43,6 +45,7 @@ class EngineOptions:
     uv_cache_dir: Path | None = None
     jobs: int | None = None
     target_platform: str = field(default_factory=host_platform)
+    wait: bool = True
 
     @property
     def worker_count(self) -> int:

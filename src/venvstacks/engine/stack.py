@@ -13,6 +13,7 @@ from venvstacks.engine.build_folder import BuildFolder, LayerState, default_buil
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
+from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
 from venvstacks.errors import LockError, UsageError
 from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
@@ -286,6 +287,7 @@ class Stack:
             return (modules_hash(modules, self.spec.spec_dir),)
         return ()
 
+    @exclusive
     def lock(
         self,
         include: Sequence[str] = (),
@@ -322,6 +324,7 @@ class Stack:
             self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
         )
 
+    @exclusive
     def build(
         self,
         include: Sequence[str] = (),
@@ -361,6 +364,7 @@ class Stack:
         )
         return BuildReport(report.layers, locks)
 
+    @exclusive
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -373,9 +377,14 @@ class Stack:
         allow_missing: bool = False,
         with_lower: bool = False,
         plan: OperationPlan | None = None,
+        bytecode: bool | None = None,
     ) -> PublishReport:
-        """Archive the selected built layers into ``output_dir`` with metadata."""
+        """Archive the selected built layers into ``output_dir`` with metadata.
+
+        ``bytecode``: ship precompiled ``.pyc`` files (None: the default, on).
+        """
         from venvstacks.archive import archive_format
+        from venvstacks.export.bytecode import DEFAULT_BYTECODE
         from venvstacks.export.publish import PublishOptions, publish_layers
 
         layers = (
@@ -390,9 +399,11 @@ class Stack:
             tag_outputs=tag_outputs,
             force=force,
             dry_run=dry_run,
+            bytecode=DEFAULT_BYTECODE if bytecode is None else bytecode,
         )
         return publish_layers(self, layers, options)
 
+    @exclusive
     def local_export(
         self,
         output_dir: str | os.PathLike[str],

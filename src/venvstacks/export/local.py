@@ -8,6 +8,7 @@ plugins run on each exported folder, then its ``postinstall.py``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -22,12 +23,15 @@ from venvstacks.errors import DeployError
 from venvstacks.export.metadata import MetadataFolder, layer_metadata
 from venvstacks.export.plan import deployed_names, plan_layers
 from venvstacks.export.stage import POSTINSTALL_NAME, stage_layer
+from venvstacks.fsutil import remove_path, temp_path
 from venvstacks.reporting import PlanReady, StepFinished, StepStarted
 from venvstacks.spec.model import LayerSpec
 from venvstacks.version import tool_version
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
+
+STAGING_DIR = "_staging"
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,19 @@ def export_layers(
             outcome = "unchanged" if unchanged else "planned"
             metadata = dict(previous or {})
         else:
+            # Staged in the output folder's scratch folder, then renamed into place:
+            # an interrupted export never leaves a half-made layer under its name.
+            folder.forget_env(env_name)
             staged = stage_layer(
-                stack.build_dir, plan.layout, options.output_dir, hardlink=options.hardlink
+                stack.build_dir,
+                plan.layout,
+                temp_path(options.output_dir / STAGING_DIR),
+                hardlink=options.hardlink,
             )
             stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
-            run_postinstall(staged.path)
+            remove_path(target)
+            os.replace(staged.path, target)
+            run_postinstall(target)
             plugins = set(plan.build_stamp.get("plugins", []))
             plugins.update(stack.plugins.plugins_that_ran(env_name))
             metadata = layer_metadata(stack, plan.layer, names, sorted(plugins))
@@ -117,7 +129,12 @@ def export_layers(
             env_name, plan.deployed_name, outcome, target, metadata, seconds
         )
 
-    results = run_in_order(list(plans), {}, work, stack.options.worker_count)
+    # A layer's postinstall.py links it to its lower layers: they must be in place.
+    lower = {
+        name: [below.env_name for below in stack.spec.lower_layers(plan.layer)]
+        for name, plan in plans.items()
+    }
+    results = run_in_order(list(plans), lower, work, stack.options.worker_count)
     manifest = None
     if not options.dry_run and results:
         manifest = folder.write_manifest(stack, stack.spec.layers())

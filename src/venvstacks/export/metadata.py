@@ -116,6 +116,14 @@ class MetadataFolder:
             return None
         return data if isinstance(data, dict) else None
 
+    def forget_env(self, env_name: str) -> None:
+        """Remove a layer's metadata before its output is replaced.
+
+        An output interrupted half-way then has no metadata, so the next run redoes
+        it rather than trusting it.
+        """
+        self.env_path(env_name).unlink(missing_ok=True)
+
     def write_env(self, data: Mapping[str, Any]) -> Path:
         """Write one layer's metadata."""
         path = self.env_path(str(data["layer_name"]))

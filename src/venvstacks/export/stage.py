@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks import cancel
 from venvstacks._injected import postinstall_source
 from venvstacks._injected.schema import MODULES_MANIFEST_PATH
 from venvstacks.errors import ArchiveError
-from venvstacks.fsutil import remove_path, write_text_if_changed
+from venvstacks.fsutil import is_temp_name, remove_path, write_text_if_changed
 from venvstacks.layers.layout import LayerLayout
 from venvstacks.layers.venv import write_layer_config, write_layered_env
 
@@ -34,6 +35,8 @@ def is_shipped(relative: str) -> bool:
     """Whether a path inside a layer folder belongs in its deployed form."""
     name = relative.rsplit("/", 1)[-1]
     if name == "__pycache__" or name.endswith((".pyc", ".pyo")):
+        return False
+    if is_temp_name(name):  # left by a killed run: never shipped
         return False
     return relative not in INTERNAL_FILES
 
@@ -68,6 +71,7 @@ def copy_tree(source: Path, target: Path, *, hardlink: bool = True) -> list[str]
         relative_root = root_path.relative_to(source).as_posix()
         prefix = "" if relative_root == "." else relative_root + "/"
         kept_dirs = []
+        cancel.check()  # an interrupted run stops staging within one folder
         for name in sorted([*dirs, *files]):
             relative = prefix + name
             if not is_shipped(relative):

@@ -146,8 +146,9 @@ def _write_files(
     requirements_hash = sha256_text(pylock_text)
     changed = previous is None or previous.requirements_hash != requirements_hash
     changed = changed or files.read_pylock_text() != pylock_text
-    if request.versioned and previous is not None:
+    if request.versioned and previous is not None and previous.version_input_hash:
         # a versioned application's modules are part of what its version names
+        # (locks from before this was recorded keep their version)
         changed = changed or previous.version_input_hash != inputs.version_digest()
     if not request.versioned:
         version = 1

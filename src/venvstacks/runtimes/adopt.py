@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import stat
 import subprocess
@@ -28,6 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from venvstacks.errors import BuildError
+from venvstacks.fsutil import temp_path
 from venvstacks.runtimes.model import AdoptedRuntime
 from venvstacks.runtimes.relocate import make_relocatable, read_build_time_vars
 from venvstacks.runtimes.scripts import make_scripts_relocatable
@@ -99,7 +99,7 @@ def adopt_runtime(installed_prefix: Path, version: str, dest: Path) -> AdoptedRu
             hint="Give the installation prefix of a CPython (the folder holding bin/).",
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.tmp"
+    staging = temp_path(dest)
     staging.mkdir()
     try:
         _copy_installation(source, minor, staging)

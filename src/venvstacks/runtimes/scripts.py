@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvstacks.fsutil import replace_with
+
 _TRAMPOLINE_EXEC = re.compile(
     r"""^'''exec' (?P<interp>'[^']*'|"(?:[^"\\]|\\.)*"|\S+)(?P<args>.*?) "\$0" "\$@"$"""
 )
@@ -166,10 +168,13 @@ def _replace_file(path: Path, data: bytes) -> None:
 
     The old file may be a hard link into the runtime cache.
     """
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    temp.chmod(stat.S_IMODE(path.stat().st_mode))
-    os.replace(temp, path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+
+    def write(temp: Path) -> None:
+        temp.write_bytes(data)
+        temp.chmod(mode)
+
+    replace_with(path, write)
 
 
 def _interpreter_aliases(runtime_dir: Path, python: Path) -> set[str]:

@@ -28,6 +28,8 @@ extensions = [
 
 exclude_patterns = ["_build", "schemas"]
 html_theme = "furo"
+# Help texts and prose quote options literally: "--lock" must not become an en dash.
+smartquotes = False
 html_title = f"venvstacks {release}"
 templates_path: list[str] = []
 

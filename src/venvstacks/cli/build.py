@@ -12,6 +12,7 @@ from venvstacks.cli.options import (
     SPEC_HELP,
     SpecLocation,
     base_options,
+    bytecode_option,
     compose,
     dry_run_option,
     flag,
@@ -91,6 +92,7 @@ _related = compose(
 @_related
 @output_dir_option("_artifacts", "archives and metadata")
 @format_option
+@bytecode_option
 @tag_outputs_option
 @force_option
 @dry_run_option

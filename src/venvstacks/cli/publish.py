@@ -10,6 +10,7 @@ from venvstacks.cli.options import (
     SPEC_HELP,
     SpecLocation,
     base_options,
+    bytecode_option,
     compose,
     dry_run_option,
     force_option,
@@ -51,6 +52,7 @@ def publish_with(
         tag_outputs=params["tag_outputs"],
         force=params["force"],
         dry_run=params["dry_run"],
+        bytecode=params.get("bytecode"),
         plan=plan,
     )
     return report
@@ -64,6 +66,7 @@ def publish_with(
 @_related
 @output_dir_option("_artifacts", "archives and metadata")
 @format_option
+@bytecode_option
 @tag_outputs_option
 @force_option
 @dry_run_option

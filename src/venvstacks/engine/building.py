@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence, Set
 from typing import Any
 
-from venvstacks.engine.locking import lock_layers
 from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
 from venvstacks.engine.scheduler import run_in_order
 from venvstacks.engine.session import Session
@@ -31,6 +30,8 @@ def ensure_locks(
 ) -> LockReport | None:
     """Make sure every layer has a valid lock, relocking only if allowed."""
     if lock_if_needed:
+        from venvstacks.engine.locking import lock_layers  # only when locking may run
+
         return lock_layers(session, layers, if_needed=True, reset=set())
     bad = [s for s in session.lock_statuses(layers) if not s.valid]
     if bad:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from venvstacks.archive import SUFFIXES, ArchiveFormat, write_archive
+from venvstacks.export.bytecode import DEFAULT_BYTECODE, bytecode_mode, ship_bytecode
 from venvstacks.export.metadata import MetadataFolder
 from venvstacks.export.plan import LayerPlan
 from venvstacks.export.stage import StagedLayer, stage_layer
@@ -34,6 +35,8 @@ class PublishOptions:
         metadata file names with the platform.
     :ivar force: archive every selected layer even when its inputs are unchanged.
     :ivar dry_run: decide and report, write nothing.
+    :ivar bytecode: ship precompiled, hash-based ``.pyc`` files in every layer (see
+        :mod:`venvstacks.export.bytecode`).
     """
 
     output_dir: Path
@@ -41,6 +44,7 @@ class PublishOptions:
     tag_outputs: bool = False
     force: bool = False
     dry_run: bool = False
+    bytecode: bool = DEFAULT_BYTECODE
 
 
 class ArchiveTarget:
@@ -72,8 +76,11 @@ class ArchiveTarget:
         self.metadata = MetadataFolder(options.output_dir, tag)
 
     def hash_inputs(self) -> dict[str, Any]:
-        """Archives differ by format."""
-        return {"format": self.options.fmt}
+        """Archives differ by format and by whether they ship bytecode."""
+        return {
+            "format": self.options.fmt,
+            "bytecode": bytecode_mode(self.options.bytecode),
+        }
 
     def archive_path(self, plan: LayerPlan, build: int) -> Path:
         """Where build number ``build`` of a layer's archive goes."""
@@ -119,6 +126,7 @@ class ArchiveTarget:
             "archive_build": build,
             "archive_name": path.name,
             "archive_format": self.options.fmt,
+            "bytecode": bytecode_mode(self.options.bytecode),
         }
 
     def stage(self, plan: LayerPlan, build_dir: Path, staging_root: Path) -> StagedLayer:
@@ -128,7 +136,9 @@ class ArchiveTarget:
     def write(
         self, plan: LayerPlan, decision: Decision, staged: StagedLayer
     ) -> dict[str, Any]:
-        """Write the archive; returns its size and hash."""
+        """Add bytecode (if asked) and write the archive; returns its size and hash."""
+        if self.options.bytecode:
+            ship_bytecode(self.build_dir, plan.layout, staged.path)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         result = write_archive(
             staged.path,

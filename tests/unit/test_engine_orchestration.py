@@ -223,9 +223,9 @@ def test_publish_pipeline_decisions(project: Path, tmp_path: Path) -> None:
     recorder = Recorder()
     stack = make_stack(project, FakeUv(), recorder)
     with pytest.raises(Exception, match="not built from its current lock"):
-        stack.publish(out, fmt="zst")
+        stack.publish(out, fmt="zst", bytecode=False)
     fake_build(stack)
-    first = stack.publish(out, fmt="zst")
+    first = stack.publish(out, fmt="zst", bytecode=False)
     assert set(outcomes(first).values()) == {"archived"}
     assert recorder.count("pre_archive") == dict.fromkeys(outcomes(first), 1)
     meta = json.loads((out / "__venvstacks__/env_metadata/app-app.json").read_text())
@@ -233,19 +233,19 @@ def test_publish_pipeline_decisions(project: Path, tmp_path: Path) -> None:
     assert meta["required_layers"] == ["framework-fw"]
 
     recorder.calls.clear()
-    again = make_stack(project, FakeUv(), recorder).publish(out, fmt="zst")
+    again = make_stack(project, FakeUv(), recorder).publish(out, fmt="zst", bytecode=False)
     assert set(outcomes(again).values()) == {"unchanged"}
     assert {r.reason for r in again.layers} == {"inputs unchanged"}
     assert recorder.calls == []
 
     forced = make_stack(project, FakeUv()).publish(
-        out, ["app-*"], fmt="zst", force=True, dry_run=True
+        out, ["app-*"], fmt="zst", force=True, dry_run=True, bytecode=False
     )
     assert outcomes(forced) == {"app-app": "planned"}
     assert forced.layers[0].metadata["archive_build"] == 2
 
     (out / "app-app.tar.zst").write_bytes(b"truncated")  # size no longer matches
-    redo = make_stack(project, FakeUv()).publish(out, fmt="zst")
+    redo = make_stack(project, FakeUv()).publish(out, fmt="zst", bytecode=False)
     assert outcomes(redo)["app-app"] == "archived"
     assert {r.env_name: r.reason for r in redo.layers}["app-app"] == "inputs changed"
     meta = json.loads((out / "__venvstacks__/env_metadata/app-app.json").read_text())

@@ -380,6 +380,7 @@ class Stack:
     ) -> PublishReport:
         """Archive the selected built layers into ``output_dir`` with metadata."""
         from venvstacks.archive import archive_format
+        from venvstacks.engine.currency import require_current
         from venvstacks.export.publish import PublishOptions, publish_layers
 
         layers = (
@@ -394,6 +395,9 @@ class Stack:
             tag_outputs=tag_outputs,
             force=force,
             dry_run=dry_run,
+        )
+        require_current(
+            self, layers, step="publish", allow_stale_lower=self.options.allow_stale_lower
         )
         return publish_layers(self, layers, options)
 
@@ -410,6 +414,7 @@ class Stack:
         plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
+        from venvstacks.engine.currency import require_current
         from venvstacks.export.local import ExportOptions, export_layers
 
         layers = (
@@ -420,5 +425,8 @@ class Stack:
         check_folder_apart(self.spec, Path(os.path.abspath(output_dir)), "output folder")
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
+        )
+        require_current(
+            self, layers, step="export", allow_stale_lower=self.options.allow_stale_lower
         )
         return export_layers(self, layers, options)

@@ -11,6 +11,7 @@ and with an unrelated ``LD_LIBRARY_PATH``.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import shutil
@@ -187,6 +188,14 @@ def test_deployed_stack_runs_unpacked_postinstalled_and_moved(
     deploy = tmp_path / "deploy"
     for result in report.layers:
         unpack_archive(result.path, deploy)
+    if importlib.util.find_spec("jsonschema") is not None:
+        from tests.integration.test_docs import check
+
+        for result in report.layers:
+            check("layer-metadata.schema.json", result.metadata)
+            config = deploy / result.deployed_name / "share/venv/metadata"
+            layer_config = json.loads((config / "venvstacks_layer.json").read_text())
+            check("deployed-layer.schema.json", layer_config)
     assert_apps_run(dynlib_project, deploy, names)  # plain unpack
     for env_name in GOOD_LAYERS:
         dynlib_project.run_python(

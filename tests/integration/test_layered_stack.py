@@ -6,10 +6,8 @@ import hashlib
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -117,15 +115,12 @@ def test_second_build_does_no_work(layered: StackProject) -> None:
     assert {r.outcome for r in report.layers} == {"unchanged"}
 
 
-def test_noop_cli_build_is_fast(layered: StackProject) -> None:
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        result = layered.cli("build", "-q", "--build-dir", str(layered.build_dir))
-        timings.append(time.perf_counter() - started)
-        assert result.returncode == 0, result.stderr
-        assert "Nothing to do" in result.stdout
-    assert statistics.median(timings) < 0.5, timings
+def test_noop_cli_build_does_nothing(layered: StackProject) -> None:
+    # How fast a no-op build is gets measured in bench/noop_bench.py (medians against
+    # `import rich_click`); a test only checks that the CLI finds nothing to do.
+    result = layered.cli("build", "-q", "--build-dir", str(layered.build_dir))
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to do" in result.stdout
 
 
 def test_layers_run_isolated_from_user_site_and_host(

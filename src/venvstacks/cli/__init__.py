@@ -9,11 +9,11 @@ from typing import Any
 def main() -> None:
     """Console-script entry point.
 
-    The commands are imported here, not at module import, so that an interrupt
-    while they load still ends with exit status 130 and one line, not a traceback.
+    The command group is imported here, not at module import, so that an interrupt
+    while it loads still ends with exit status 130 and one line, not a traceback.
+    Each command's module is imported only when that command runs (``LazyGroup``).
     """
     try:
-        from venvstacks.cli import build, check, lock, publish, show  # noqa: F401
         from venvstacks.cli.app import cli as command_group
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -137,7 +138,42 @@ _EPILOG = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EPILOG)
+#: Each command and the module defining it, imported only when the command is used
+#: (or listed by --help), so a command loads only what it needs.
+COMMAND_MODULES = {
+    "build": "venvstacks.cli.build",
+    "check": "venvstacks.cli.check",
+    "local-export": "venvstacks.cli.publish",
+    "lock": "venvstacks.cli.lock",
+    "publish": "venvstacks.cli.publish",
+    "show": "venvstacks.cli.show",
+}
+
+
+class LazyGroup(click.RichGroup):
+    """A command group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted (nothing is imported)."""
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing the module that defines it if needed."""
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            try:
+                importlib.import_module(module)
+            except KeyboardInterrupt:  # as in main(): one line, exit status 130
+                print("interrupted", file=sys.stderr)
+                raise SystemExit(130) from None
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_EPILOG,
+)
 @click.version_option(tool_version(), "-V", "--version", prog_name="venvstacks")
 @click.option(
     "-v", "--verbose", count=True, metavar="", help="More output (repeat for more)."

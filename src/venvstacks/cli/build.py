@@ -13,6 +13,7 @@ from venvstacks.cli.options import (
     SpecLocation,
     allow_stale_lower_option,
     base_options,
+    bytecode_option,
     compose,
     dry_run_option,
     flag,
@@ -93,6 +94,7 @@ _related = compose(
 @_related
 @output_dir_option("_artifacts", "archives and metadata")
 @format_option
+@bytecode_option
 @tag_outputs_option
 @force_option
 @dry_run_option

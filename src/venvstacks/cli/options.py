@@ -278,6 +278,16 @@ format_option = click.option(
     help="Archive format: tar.xz (as the reference), tar.gz, tar.zst or zip.",
 )
 
+# Owned by the speed work (issue #11): precompiled bytecode in archives.
+bytecode_option = click.option(
+    "--bytecode/--no-bytecode",
+    "bytecode",
+    default=None,
+    envvar="VENVSTACKS_BYTECODE",
+    help="Ship precompiled hash-based .pyc files in every layer, so deployments "
+    "start fast even where Python cannot write bytecode [default: on].",
+)
+
 
 def selection_request(params: dict[str, Any], **steps: Any) -> SelectionRequest:
     """The engine's selection request from parsed options plus a command's steps.

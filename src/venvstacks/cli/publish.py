@@ -11,6 +11,7 @@ from venvstacks.cli.options import (
     SpecLocation,
     allow_stale_lower_option,
     base_options,
+    bytecode_option,
     compose,
     dry_run_option,
     force_option,
@@ -52,6 +53,7 @@ def publish_with(
         tag_outputs=params["tag_outputs"],
         force=params["force"],
         dry_run=params["dry_run"],
+        bytecode=params.get("bytecode"),
         plan=plan,
     )
     return report
@@ -66,6 +68,7 @@ def publish_with(
 @_related
 @output_dir_option("_artifacts", "archives and metadata")
 @format_option
+@bytecode_option
 @tag_outputs_option
 @force_option
 @dry_run_option

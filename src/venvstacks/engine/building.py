@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence, Set
 from typing import TYPE_CHECKING, Any
 
-from venvstacks.engine.locking import lock_layers
 from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
 from venvstacks.engine.scheduler import run_in_order
 from venvstacks.errors import BuildError, LockError
@@ -33,6 +32,8 @@ def ensure_locks(
 ) -> LockReport | None:
     """Make sure every layer has a valid lock, relocking only if allowed."""
     if lock_if_needed:
+        from venvstacks.engine.locking import lock_layers  # only when locking may run
+
         return lock_layers(stack, layers, if_needed=True, reset=set())
     names = [layer.env_name for layer in layers]
     bad = [s for s in stack.lock_status(names) if not s.valid]

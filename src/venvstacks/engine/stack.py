@@ -377,10 +377,15 @@ class Stack:
         allow_missing: bool = False,
         with_lower: bool = False,
         plan: OperationPlan | None = None,
+        bytecode: bool | None = None,
     ) -> PublishReport:
-        """Archive the selected built layers into ``output_dir`` with metadata."""
+        """Archive the selected built layers into ``output_dir`` with metadata.
+
+        ``bytecode``: ship precompiled ``.pyc`` files (None: the default, on).
+        """
         from venvstacks.archive import archive_format
         from venvstacks.engine.currency import require_current
+        from venvstacks.export.bytecode import DEFAULT_BYTECODE
         from venvstacks.export.publish import PublishOptions, publish_layers
 
         layers = (
@@ -395,6 +400,7 @@ class Stack:
             tag_outputs=tag_outputs,
             force=force,
             dry_run=dry_run,
+            bytecode=DEFAULT_BYTECODE if bytecode is None else bytecode,
         )
         require_current(
             self, layers, step="publish", allow_stale_lower=self.options.allow_stale_lower

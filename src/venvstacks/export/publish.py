@@ -23,6 +23,7 @@ from venvstacks.engine.results import (
     PublishReport,
 )
 from venvstacks.engine.scheduler import run_in_order
+from venvstacks.export.bytecode import DEFAULT_BYTECODE, bytecode_mode, ship_bytecode
 from venvstacks.export.metadata import MetadataFolder, layer_metadata
 from venvstacks.export.plan import LayerPlan, deployed_names, plan_layers
 from venvstacks.export.stage import stage_layer
@@ -51,6 +52,8 @@ class PublishOptions:
         metadata file names with the platform.
     :ivar force: archive every selected layer even when its inputs are unchanged.
     :ivar dry_run: decide and report, write nothing.
+    :ivar bytecode: ship precompiled, hash-based ``.pyc`` files in every layer (see
+        :mod:`venvstacks.export.bytecode`).
     """
 
     output_dir: Path
@@ -58,6 +61,7 @@ class PublishOptions:
     tag_outputs: bool = False
     force: bool = False
     dry_run: bool = False
+    bytecode: bool = DEFAULT_BYTECODE
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def _decide(
     platform = stack.options.target_platform
     inputs_hash = plan.inputs_hash(
         format=options.fmt,
+        bytecode=bytecode_mode(options.bytecode),
         pre_archive=stack.plugins.implementers("venvstacks_pre_archive"),
         tool=tool_version(),
     )
@@ -183,6 +188,7 @@ def _metadata(
         archive_build=decision.build,
         archive_name=decision.archive_path.name,
         archive_format=options.fmt,
+        bytecode=bytecode_mode(options.bytecode),
         target_platform=stack.options.target_platform,
         inputs_hash=decision.inputs_hash,
     )
@@ -204,6 +210,8 @@ def _archive(
     staged = stage_layer(stack.build_dir, plan.layout, staging_root)
     try:
         stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
+        if options.bytecode:
+            ship_bytecode(stack.build_dir, plan.layout, staged.path)
         options.output_dir.mkdir(parents=True, exist_ok=True)
         result = write_archive(
             staged.path,

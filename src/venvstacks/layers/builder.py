@@ -9,16 +9,12 @@ from pathlib import Path
 
 from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.errors import BuildError
-from venvstacks.layers.dynlibs import link_lower_dynlibs
-from venvstacks.layers.install import linux_python_platform, sync_packages
 from venvstacks.layers.layout import (
     LayerLayout,
     RuntimeShape,
     layout_for,
     runtime_shape_from_config,
 )
-from venvstacks.layers.modules import install_modules
-from venvstacks.layers.venv import write_layer_config, write_layered_env
 from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import Reporter
@@ -51,6 +47,8 @@ def read_runtime_shape(env_dir: Path) -> RuntimeShape | None:
 
 
 def _sync(settings: BuildSettings, layer: LayerSpec, python: Path, pylock: Path) -> None:
+    from venvstacks.layers.install import linux_python_platform, sync_packages
+
     sync_packages(
         python,
         pylock,
@@ -89,6 +87,8 @@ def build_runtime_env(
     runtime: ResolvedRuntime,
 ) -> RuntimeShape:
     """Copy the locked Python into ``env_dir`` (unless there) and install into it."""
+    # Imported here, as in build_layered_env: a no-op build never needs them.
+    from venvstacks.layers.venv import write_layer_config
     from venvstacks.runtimes import make_scripts_relocatable
     from venvstacks.runtimes.cache import prepare_runtime
 
@@ -125,6 +125,10 @@ def build_layered_env(
     layout: LayerLayout,
 ) -> None:
     """Create or refresh a framework or application environment."""
+    from venvstacks.layers.dynlibs import link_lower_dynlibs
+    from venvstacks.layers.modules import install_modules
+    from venvstacks.layers.venv import write_layered_env
+
     layer = ctx.spec
     runtime_python = env_dir.parent / layout.base_python.removeprefix("../")
     if not runtime_python.exists():

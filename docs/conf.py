@@ -48,7 +48,7 @@ nitpick_ignore_regex = [
     ("py:.*", r"(_thread|threading)\..+"),
     ("py:.*", r"(Path|Any|Callable|Mapping|Sequence|Iterable|Iterator|_F|_T)"),
     ("py:.*", r"venvstacks\.(engine|lock|spec|runtimes|plugins|reporting|layers)\..+"),
-    ("py:.*", r"venvstacks\.(export|archive|checks|platforms|errors)\..+"),
+    ("py:.*", r"venvstacks\.(export|archive|checks|platforms)\..+"),
     ("py:.*", r"[A-Z]\w*(\.\w+)?"),  # a short class name in a docstring
     ("py:(attr|meth|func)", r"\w+"),
 ]

@@ -83,7 +83,7 @@ class ExitCodes(SphinxDirective):
         rows = [
             [
                 f"``{code}``",
-                f":class:`~venvstacks.{kind.__name__}`",
+                f":class:`~venvstacks.errors.{kind.__name__}`",
                 f"``{kind.category}``",
                 " ".join((inspect.getdoc(kind) or "").split("\n\n")[0].split()),
             ]

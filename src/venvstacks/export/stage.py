@@ -9,11 +9,8 @@ changes is replaced, never written through.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from venvstacks._injected.schema import MODULES_MANIFEST_PATH
 from venvstacks.errors import ArchiveError
 from venvstacks.fsutil import is_temp_name, remove_path, write_text_if_changed
 from venvstacks.layers.layout import LayerLayout
+from venvstacks.layers.records import edit_records
 from venvstacks.layers.venv import write_layer_config, write_layered_env
 
 POSTINSTALL_NAME = "postinstall.py"
@@ -87,34 +85,6 @@ def copy_tree(source: Path, target: Path, *, hardlink: bool = True) -> list[str]
                 _link_or_copy(path, target / relative, hardlink)
         dirs[:] = kept_dirs
     return skipped
-
-
-def edit_records(layer_dir: Path, site_dir: str, skipped: Iterable[str]) -> list[Path]:
-    """Drop entries for skipped files from every ``*.dist-info/RECORD``."""
-    site = layer_dir / site_dir
-    gone = {os.path.normpath(layer_dir / p) for p in skipped}
-    edited = []
-    for record in sorted(site.glob("*.dist-info/RECORD")):
-        text = record.read_text("utf-8")
-        rows = list(csv.reader(io.StringIO(text)))
-        kept = [
-            row
-            for row in rows
-            if row and not _is_gone(os.path.normpath(site / row[0]), gone)
-        ]
-        if len(kept) == len([row for row in rows if row]):
-            continue
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(kept)
-        write_text_if_changed(record, out.getvalue())
-        edited.append(record)
-    return edited
-
-
-def _is_gone(path: str, gone: set[str]) -> bool:
-    """Whether a path, or a folder holding it, was left out."""
-    candidate = Path(path)
-    return path in gone or any(str(parent) in gone for parent in candidate.parents)
 
 
 def stage_layer(

@@ -9,7 +9,7 @@ Paths are relative and POSIX-style. Changing a field name here changes the forma
 files already deployed or published: add fields, never rename or remove them.
 """
 
-from typing import Dict, List, TypedDict
+from typing import Dict, List, Optional, TypedDict
 
 # -- Inside every layer folder -------------------------------------------------------
 
@@ -131,6 +131,7 @@ class PublishedLayer(TypedDict, total=False):
     runtime_source: str
     runtime_portable: bool
     archive_format: str
+    bytecode: Optional[str]  # "unchecked-hash", or None when no .pyc are shipped
     inputs_hash: str
     dynlib_layers: List[str]  # lower layers whose shared libraries the layer uses
 

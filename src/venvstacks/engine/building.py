@@ -5,18 +5,17 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence, Set
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
 from venvstacks.engine.scheduler import run_in_order
-from venvstacks.engine.session import Session
 from venvstacks.errors import BuildError, LockError
 from venvstacks.layers.builder import (
     BuildSettings,
     build_layered_env,
     build_runtime_env,
 )
-from venvstacks.layers.layout import layout_for
+from venvstacks.layers.layout import LayerLayout, layout_for
 from venvstacks.layers.modules import modules_hash
 from venvstacks.layers.state import build_inputs_hash
 from venvstacks.reporting import Note, PlanReady, StepFinished, StepStarted
@@ -24,16 +23,20 @@ from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
 from venvstacks.version import tool_version
 
+if TYPE_CHECKING:
+    from venvstacks.engine.stack import Stack
+
 
 def ensure_locks(
-    session: Session, layers: Sequence[LayerSpec], *, lock_if_needed: bool
+    stack: Stack, layers: Sequence[LayerSpec], *, lock_if_needed: bool
 ) -> LockReport | None:
     """Make sure every layer has a valid lock, relocking only if allowed."""
     if lock_if_needed:
         from venvstacks.engine.locking import lock_layers  # only when locking may run
 
-        return lock_layers(session, layers, if_needed=True, reset=set())
-    bad = [s for s in session.lock_statuses(layers) if not s.valid]
+        return lock_layers(stack.session(), layers, if_needed=True, reset=set())
+    names = [layer.env_name for layer in layers]
+    bad = [s for s in stack.lock_status(names) if not s.valid]
     if bad:
         details = "; ".join(f"{s.env_name}: {s.reason}" for s in bad)
         raise LockError(
@@ -45,29 +48,27 @@ def ensure_locks(
 
 
 class _BuildRun:
-    def __init__(self, session: Session, clean: bool | Set[str]):
-        self.session = session
+    def __init__(self, stack: Stack, clean: bool | Set[str]):
+        self.stack = stack
         self.clean: Set[str] = (
-            {x.env_name for x in session.spec.layers()}
-            if clean is True
-            else (clean or set())
+            {x.env_name for x in stack.spec.layers()} if clean is True else (clean or set())
         )
-        self.folder = session.folder
+        self.folder = stack.build_folder
         self.settings = BuildSettings(
-            uv=session.uv,
-            reporter=session.reporter,
-            plugins=session.plugins,
-            target_platform=session.options.target_platform,
-            runtime_source=session.options.runtime_source,
-            runtime_work_dir=session.folder.runtimes,
-            find_links=session.options.local_wheels,
-            no_index=not session.options.index,
+            uv=stack.uv,
+            reporter=stack.reporter,
+            plugins=stack.plugins,
+            target_platform=stack.options.target_platform,
+            runtime_source=stack.options.runtime_source,
+            runtime_work_dir=stack.runtime_work_dir,
+            find_links=stack.options.local_wheels,
+            no_index=not stack.options.index,
         )
         self.selected: set[str] = set()
 
     def _require_built(self, layer: LayerSpec) -> None:
-        for lower in self.session.spec.lower_layers(layer):
-            if not self.session.state(lower).built:
+        for lower in self.stack.spec.lower_layers(layer):
+            if not self.stack.layer_state(lower).built:
                 raise BuildError(
                     f"lower layer {lower.env_name} has not been built",
                     layer=layer.env_name,
@@ -75,57 +76,29 @@ class _BuildRun:
                 )
 
     def build_one(self, env_name: str) -> LayerBuildResult:
-        session = self.session
-        layer = session.spec.layer(env_name)
+        stack = self.stack
+        layer = stack.spec.layer(env_name)
         env_dir = self.folder.env(env_name)
         started = time.perf_counter()
-        session.reporter.report(StepStarted("build", env_name))
-        meta = session.lock_metadata(layer)
-        runtime_meta = session.lock_metadata(session.spec.runtime_of(layer))
+        stack.reporter.report(StepStarted("build", env_name))
+        meta = stack.lock_metadata(layer)
+        runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
         assert meta is not None and runtime_meta is not None
-        python = session.python_implementation(layer) or runtime_meta.python_implementation
-        pylock = session.lock_files(layer).pylock
-        inputs: dict[str, Any] = {
-            "env_name": env_name,
-            "kind": layer.kind,
-            "requirements_hash": meta.requirements_hash,
-            "python": python,
-            "post_install": session.plugins.implementers("venvstacks_post_install"),
-            "linux_target": layer.linux_target,
-            "dynlib_exclude": list(layer.dynlib_exclude),
-            "tool": tool_version(),
-        }
-        layout = None
+        python = stack.python_implementation(layer) or runtime_meta.python_implementation
+        pylock = stack.lock_files(layer).pylock
         if not isinstance(layer, RuntimeSpec):
             self._require_built(layer)
-            shape = self.folder.runtime_shape(session.spec.runtime_of(layer).env_name)
-            if shape is None:
-                raise BuildError("its runtime layer has not been built", layer=env_name)
-            layout = layout_for(session.spec, layer, shape)
-            inputs["layout"] = layout.config()
-            # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
-            # the layer's links to them (share/venv/dynlib) must be redone.
-            inputs["lower_builds"] = {
-                lower.env_name: (self.folder.read_stamp(lower.env_name) or {}).get(
-                    "inputs_hash"
-                )
-                for lower in session.spec.lower_layers(layer)
-            }
-            if isinstance(layer, ApplicationSpec):
-                inputs["modules"] = modules_hash(
-                    [layer.launch_module, *layer.support_modules], session.spec.spec_dir
-                )
-        inputs_hash = build_inputs_hash(inputs)
-        if env_name not in self.clean and session.state(layer, inputs_hash).current:
+        inputs_hash, layout = build_inputs(stack, layer)
+        if env_name not in self.clean and stack.layer_state(layer, inputs_hash).current:
             seconds = time.perf_counter() - started
-            session.reporter.report(
+            stack.reporter.report(
                 StepFinished("build", env_name, "unchanged", seconds, "up to date")
             )
             return LayerBuildResult(env_name, "unchanged", env_dir, seconds, "up to date")
         self.folder.invalidate(env_name)
         if env_name in self.clean and env_dir.exists():
             shutil.rmtree(env_dir)
-        ctx = session.context(layer)
+        ctx = stack.context(layer)
         if isinstance(layer, RuntimeSpec):
             runtime = ResolvedRuntime.from_lock(python, runtime_meta.runtime_source)
             build_runtime_env(self.settings, ctx, env_dir, pylock, runtime)
@@ -136,19 +109,71 @@ class _BuildRun:
             env_name,
             inputs_hash,
             {
-                "plugins": session.plugins.plugins_that_ran(env_name),
+                "plugins": stack.plugins.plugins_that_ran(env_name),
                 "python_implementation": python,
                 "requirements_hash": meta.requirements_hash,
                 "tool": tool_version(),
             },
         )
         seconds = time.perf_counter() - started
-        session.reporter.report(StepFinished("build", env_name, "done", seconds))
+        stack.reporter.report(StepFinished("build", env_name, "done", seconds))
         return LayerBuildResult(env_name, "built", env_dir, seconds)
 
 
+def build_inputs(stack: Stack, layer: LayerSpec) -> tuple[str, LayerLayout | None]:
+    """The hash of everything a layer's build is made from, and its layout.
+
+    A layer whose stamp holds this hash is current: built from its lock, its lower
+    layers' present builds and (applications) its modules as they are now.
+
+    :raises BuildError: when the layer's runtime layer has not been built.
+    """
+    meta = stack.lock_metadata(layer)
+    runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+    assert meta is not None and runtime_meta is not None
+    python = stack.python_implementation(layer) or runtime_meta.python_implementation
+    folder = stack.build_folder
+    inputs: dict[str, Any] = {
+        "env_name": layer.env_name,
+        "kind": layer.kind,
+        "requirements_hash": meta.requirements_hash,
+        "python": python,
+        "post_install": stack.plugins.implementers("venvstacks_post_install"),
+        "linux_target": layer.linux_target,
+        "dynlib_exclude": list(layer.dynlib_exclude),
+        "tool": tool_version(),
+    }
+    layout = None
+    if not isinstance(layer, RuntimeSpec):
+        shape = folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
+        if shape is None:
+            raise BuildError("its runtime layer has not been built", layer=layer.env_name)
+        layout = layout_for(stack.spec, layer, shape)
+        inputs["layout"] = layout.config()
+        # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
+        # the layer's links to them (share/venv/dynlib) must be redone.
+        inputs["lower_builds"] = {
+            lower.env_name: (folder.read_stamp(lower.env_name) or {}).get("inputs_hash")
+            for lower in stack.spec.lower_layers(layer)
+        }
+        if isinstance(layer, ApplicationSpec):
+            inputs["modules"] = modules_hash(
+                [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
+            )
+    return build_inputs_hash(inputs), layout
+
+
+def check_lower_layers(
+    stack: Stack, layers: Sequence[LayerSpec], *, step: str, allow: bool
+) -> None:
+    """See :func:`venvstacks.engine.currency.check_lower_layers`."""
+    from venvstacks.engine.currency import check_lower_layers as check
+
+    check(stack, layers, step=step, allow=allow)
+
+
 def build_layers(
-    session: Session,
+    stack: Stack,
     layers: Sequence[LayerSpec],
     *,
     lock_if_needed: bool,
@@ -156,29 +181,35 @@ def build_layers(
 ) -> BuildReport:
     """Build layers in dependency order; unchanged layers cost a stamp check only."""
     enabled = [layer for layer in layers if layer.enabled]
-    locks = ensure_locks(session, enabled, lock_if_needed=lock_if_needed)
-    platform = session.options.target_platform
-    run = _BuildRun(session, clean)
+    locks = ensure_locks(stack, enabled, lock_if_needed=lock_if_needed)
+    platform = stack.options.target_platform
+    run = _BuildRun(stack, clean)
     targeted = [layer.env_name for layer in enabled if layer.targets(platform)]
     results: dict[str, LayerBuildResult] = {}
     for layer in layers:
         if layer.env_name not in targeted:
             reason = "disabled" if not layer.enabled else f"not built for {platform}"
-            session.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
+            stack.reporter.report(Note("info", f"skipped: {reason}", layer.env_name))
             results[layer.env_name] = LayerBuildResult(
                 layer.env_name,
                 "skipped",
-                session.folder.env(layer.env_name),
+                stack.build_folder.env(layer.env_name),
                 0.0,
                 reason,
             )
-    session.reporter.report(PlanReady("build", tuple(targeted)))
+    check_lower_layers(
+        stack,
+        [layer for layer in enabled if layer.env_name in targeted],
+        step="build",
+        allow=stack.options.allow_stale_lower,
+    )
+    stack.reporter.report(PlanReady("build", tuple(targeted)))
     depends = {
-        name: [x.env_name for x in session.spec.lower_layers(session.spec.layer(name))]
+        name: [x.env_name for x in stack.spec.lower_layers(stack.spec.layer(name))]
         for name in targeted
     }
     results.update(
-        run_in_order(targeted, depends, run.build_one, session.options.worker_count)
+        run_in_order(targeted, depends, run.build_one, stack.options.worker_count)
     )
     ordered = tuple(results[layer.env_name] for layer in layers)
     return BuildReport(ordered, locks)

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from venvstacks.archive import ArchiveFormat
 from venvstacks.engine.results import LayerPublishResult, PublishOutcomeKind, PublishReport
 from venvstacks.engine.scheduler import run_in_order
 from venvstacks.engine.session import Session
 from venvstacks.errors import ArchiveError
+from venvstacks.export.bytecode import DEFAULT_BYTECODE
 from venvstacks.export.metadata import layer_metadata
 from venvstacks.export.plan import LayerPlan, reproducible_mtime
+from venvstacks.export.publish import ArchiveTarget, PublishOptions
 from venvstacks.export.target import Decision, OutputTarget
 from venvstacks.fsutil import temp_path
 from venvstacks.layers.dynlibs import recorded_links
 from venvstacks.layers.layout import layout_for
-from venvstacks.reporting import PlanReady, StepFinished, StepStarted
+from venvstacks.reporting import NullReporter, PlanReady, StepFinished, StepStarted
 from venvstacks.spec.model import LayerSpec
 from venvstacks.version import tool_version
 
@@ -75,6 +79,51 @@ def plan_layers(session: Session, layers: Sequence[LayerSpec]) -> list[LayerPlan
     return plans
 
 
+def write_layer(
+    session: Session,
+    target: OutputTarget,
+    plan: LayerPlan,
+    decision: Decision,
+    staging_root: Path,
+) -> dict[str, Any]:
+    """Stage a built layer, fire ``pre_archive``, let the target write it.
+
+    The one way a layer's output is made; returns the metadata fields the target adds.
+    """
+    staged = target.stage(plan, session.folder.root, staging_root)
+    try:
+        session.hooks.pre_archive(session.context(plan.layer), staged.path)
+        return target.write(plan, decision, staged)
+    finally:
+        target.cleanup(staged)
+
+
+def archive_layer(
+    session: Session,
+    plan: LayerPlan,
+    archive_path: Path,
+    fmt: ArchiveFormat,
+    staging_root: Path,
+    *,
+    bytecode: bool = DEFAULT_BYTECODE,
+) -> dict[str, Any]:
+    """Archive one built layer at ``archive_path`` exactly as ``publish`` would.
+
+    The ``reproducible`` check calls it a second time with another ``staging_root`` to
+    compare the bytes. Returns the archive's size and hash fields.
+    """
+    options = PublishOptions(archive_path.parent, fmt, bytecode=bytecode)
+    target = ArchiveTarget(
+        options,
+        reporter=NullReporter(),
+        build_dir=session.folder.root,
+        target_platform=session.options.target_platform,
+        worker_count=session.options.worker_count,
+    )
+    decision = Decision(archive_path, True, "", "", None)
+    return write_layer(session, target, plan, decision, staging_root)
+
+
 def publish_layers(
     session: Session, layers: Sequence[LayerSpec], target: OutputTarget
 ) -> PublishReport:
@@ -114,12 +163,7 @@ def publish_layers(
                 data = metadata(plan, decision)
             step_outcome = "unchanged"
         else:
-            staged = target.stage(plan, session.folder.root, staging_root)
-            try:
-                session.hooks.pre_archive(session.context(plan.layer), staged.path)
-                written = target.write(plan, decision, staged)
-            finally:
-                target.cleanup(staged)
+            written = write_layer(session, target, plan, decision, staging_root)
             data = {**metadata(plan, decision), **written}
             target.metadata.write_env(data)
             outcome = target.written

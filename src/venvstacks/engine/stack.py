@@ -256,9 +256,7 @@ class Stack:
             layers = self.select(
                 include, allow_missing=allow_missing, with_lower=with_lower
             )
-            return build_layers(
-                self.session(), layers, lock_if_needed=lock_if_needed, clean=clean
-            )
+            return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
         session = self.session()
         locks = None
         if plan.to_lock():
@@ -269,7 +267,7 @@ class Stack:
                 reset=set(plan.to_reset()),
             )
         report = build_layers(
-            session,
+            self,
             self._planned(plan.to_build()),
             lock_if_needed=False,
             clean=plan.build_forced() if clean else frozenset(),
@@ -296,6 +294,7 @@ class Stack:
         ``bytecode``: ship precompiled ``.pyc`` files (None: the default, on).
         """
         from venvstacks.archive import archive_format
+        from venvstacks.engine.currency import require_current
         from venvstacks.engine.publishing import publish_layers
         from venvstacks.export.bytecode import DEFAULT_BYTECODE
         from venvstacks.export.publish import ArchiveTarget, PublishOptions
@@ -313,6 +312,9 @@ class Stack:
             force=force,
             dry_run=dry_run,
             bytecode=DEFAULT_BYTECODE if bytecode is None else bytecode,
+        )
+        require_current(
+            self, layers, step="publish", allow_stale_lower=self.options.allow_stale_lower
         )
         target = ArchiveTarget(
             options,
@@ -336,6 +338,7 @@ class Stack:
         plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
+        from venvstacks.engine.currency import require_current
         from venvstacks.engine.publishing import publish_layers
         from venvstacks.export.local import ExportOptions, FolderTarget
 
@@ -347,5 +350,8 @@ class Stack:
         check_folder_apart(self.spec, Path(os.path.abspath(output_dir)), "output folder")
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
+        )
+        require_current(
+            self, layers, step="export", allow_stale_lower=self.options.allow_stale_lower
         )
         return publish_layers(self.session(), layers, FolderTarget(options))

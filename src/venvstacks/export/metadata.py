@@ -42,6 +42,7 @@ EXTRA_FIELDS = (
     "runtime_source",  # runtime layers: "local" (adopted) or "download" (standalone)
     "runtime_portable",  # runtime layers: false when it needs the host's system libraries
     "archive_format",  # published archives: xz, gz, zst or zip
+    "bytecode",  # published archives: "unchecked-hash" .pyc shipped, or null (none)
     "inputs_hash",  # what the archive/export was made from (decides rebuilds)
     "dynlib_layers",  # layered: lower layers whose shared libraries its binaries load
 )

@@ -32,7 +32,7 @@ def ensure_locks(
     if lock_if_needed:
         from venvstacks.engine.locking import lock_layers  # only when locking may run
 
-        return lock_layers(stack.session(), layers, if_needed=True, reset=set())
+        return lock_layers(stack.current_session(), layers, if_needed=True, reset=set())
     names = [layer.env_name for layer in layers]
     bad = [s for s in stack.lock_status(names) if not s.valid]
     if bad:

@@ -172,7 +172,7 @@ def rearchive(
     from venvstacks.archive import archive_format
     from venvstacks.engine.publishing import archive_layer, plan_layers
 
-    session = stack.session()
+    session = stack.current_session()
     plans = {
         p.env_name: p for p in plan_layers(session, [stack.spec.layer(n) for n in names])
     }

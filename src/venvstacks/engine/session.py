@@ -11,10 +11,11 @@ command.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from venvstacks.engine.build_folder import BuildFolder, LayerState
 from venvstacks.engine.options import EngineOptions
@@ -31,8 +32,34 @@ from venvstacks.spec.model import ApplicationSpec, LayerSpec, StackSpec
 from venvstacks.spec.runtime_version import RuntimeVersion
 from venvstacks.uvtool import UvSettings
 
-T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 _MISSING = object()
+
+
+class _HasSession(Protocol):
+    _active: Session | None
+
+    def session(self) -> Session: ...
+
+
+S = TypeVar("S", bound=_HasSession)
+
+
+def one_session(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """Run a ``Stack`` command with one session for all of it (nested calls share it)."""
+
+    @functools.wraps(method)
+    def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._active is not None:
+            return method(self, *args, **kwargs)
+        self._active = self.session()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._active = None
+
+    return run
 
 
 @dataclass

@@ -14,7 +14,7 @@ from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
-from venvstacks.engine.session import Session
+from venvstacks.engine.session import Session, one_session
 from venvstacks.errors import UsageError
 from venvstacks.lock.files import LockFiles, LockMetadata
 from venvstacks.lock.inputs import LockInputs
@@ -55,6 +55,8 @@ class Stack:
         #: ``uv_runner`` replaces the uv binary (a test seam; see :data:`UvRunner`).
         self.uv = UvSettings(cache_dir=self.options.uv_cache_dir, runner=uv_runner)
         self.plugins.use_uv_settings(self.uv)
+        #: The session of the command running now (one per command, see one_session).
+        self._active: Session | None = None
 
     @classmethod
     def load(
@@ -142,6 +144,10 @@ class Stack:
             uv=self.uv,
         )
 
+    def current_session(self) -> Session:
+        """The running command's session, or a fresh one outside commands."""
+        return self._active if self._active is not None else self.session()
+
     @property
     def lock_work_dir(self) -> Path:
         """Where layers are locked as small uv projects (one folder per layer)."""
@@ -149,49 +155,50 @@ class Stack:
 
     def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
         """Whether a layer is locked, built, and built from its current lock."""
-        return self.session().state(layer, inputs_hash)
+        return self.current_session().state(layer, inputs_hash)
 
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
-        return self.session().lock_files(layer)
+        return self.current_session().lock_files(layer)
 
     def lock_metadata(self, layer: LayerSpec) -> LockMetadata | None:
         """A layer's current lock metadata, if it has been locked."""
-        return self.session().lock_metadata(layer)
+        return self.current_session().lock_metadata(layer)
 
     def python_implementation(self, layer: LayerSpec) -> str | None:
         """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked)."""
-        return self.session().python_implementation(layer)
+        return self.current_session().python_implementation(layer)
 
     def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
         """Lock inputs that only version a layer: a versioned app's modules."""
-        return self.session().version_inputs(layer)
+        return self.current_session().version_inputs(layer)
 
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
-        return self.session().deployed_name(layer, metadata)
+        return self.current_session().deployed_name(layer, metadata)
 
     def context(self, layer: LayerSpec, python_version: str | None = None) -> LayerContext:
         """The read-only view of a layer that plugins receive."""
-        return self.session().context(layer, python_version)
+        return self.current_session().context(layer, python_version)
 
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
         """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
-        return self.session().requirements(layer, python_version)
+        return self.current_session().requirements(layer, python_version)
 
     def lock_inputs(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> LockInputs:
         """A layer's current lock inputs (lower layers' pins read from their locks)."""
-        return self.session().lock_inputs(layer, python_version)
+        return self.current_session().lock_inputs(layer, python_version)
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
         """Whether each selected (enabled) layer's lock is present and current."""
-        return self.session().lock_statuses(self.select(include))
+        return self.current_session().lock_statuses(self.select(include))
 
     @exclusive
+    @one_session
     def lock(
         self,
         include: Sequence[str] = (),
@@ -220,20 +227,21 @@ class Stack:
                 else set()
             )
             return lock_layers(
-                self.session(), layers, if_needed=if_needed, reset=reset_names
+                self.current_session(), layers, if_needed=if_needed, reset=reset_names
             )
         layers = self._planned(plan.to_lock())
         if clean:
             for layer in layers:
                 shutil.rmtree(self.lock_work_dir / layer.env_name, ignore_errors=True)
         return lock_layers(
-            self.session(),
+            self.current_session(),
             layers,
             if_needed=plan.lock_if_needed(),
             reset=set(plan.to_reset()),
         )
 
     @exclusive
+    @one_session
     def build(
         self,
         include: Sequence[str] = (),
@@ -257,7 +265,7 @@ class Stack:
                 include, allow_missing=allow_missing, with_lower=with_lower
             )
             return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
-        session = self.session()
+        session = self.current_session()
         locks = None
         if plan.to_lock():
             locks = lock_layers(
@@ -275,6 +283,7 @@ class Stack:
         return BuildReport(report.layers, locks)
 
     @exclusive
+    @one_session
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -323,9 +332,10 @@ class Stack:
             target_platform=self.options.target_platform,
             worker_count=self.options.worker_count,
         )
-        return publish_layers(self.session(), layers, target)
+        return publish_layers(self.current_session(), layers, target)
 
     @exclusive
+    @one_session
     def local_export(
         self,
         output_dir: str | os.PathLike[str],
@@ -354,4 +364,4 @@ class Stack:
         require_current(
             self, layers, step="export", allow_stale_lower=self.options.allow_stale_lower
         )
-        return publish_layers(self.session(), layers, FolderTarget(options))
+        return publish_layers(self.current_session(), layers, FolderTarget(options))

@@ -169,10 +169,10 @@ def rearchive(
     stack: Stack, names: Sequence[str], first: dict[str, Path], work_dir: Path, fmt: str
 ) -> list[Callable[[], CheckResult]]:
     """Tasks archiving each layer again from a new staging and comparing the archives."""
-    from venvstacks.archive import archive_format, write_archive
+    from venvstacks.archive import archive_format
+    from venvstacks.export.bytecode import DEFAULT_BYTECODE
     from venvstacks.export.plan import plan_layers
-    from venvstacks.export.publish import forbidden_paths
-    from venvstacks.export.stage import stage_layer
+    from venvstacks.export.publish import archive_layer
 
     plans = {
         p.env_name: p for p in plan_layers(stack, [stack.spec.layer(n) for n in names])
@@ -184,16 +184,14 @@ def rearchive(
         plan = plans[name]
         staging_root = work_dir / "staging-again" / name
         try:
-            staged = stage_layer(stack.build_dir, plan.layout, staging_root)
-            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
             again = out / first[name].name
-            write_archive(
-                staged.path,
+            archive_layer(
+                stack,
+                plan,
                 again,
-                archive_format(fmt),
-                mtime=plan.mtime,
-                top_name=plan.deployed_name,
-                forbidden=forbidden_paths(stack),
+                staging_root,
+                fmt=archive_format(fmt),
+                bytecode=DEFAULT_BYTECODE,  # as the first archive, from stack.publish
             )
         except VenvStacksError as exc:
             return failed(

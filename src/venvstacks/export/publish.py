@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from venvstacks.archive import SUFFIXES, ArchiveFormat, write_archive
+from venvstacks.archive import SUFFIXES, ArchiveFormat, ArchiveResult, write_archive
 from venvstacks.engine.results import (
     LayerPublishResult,
     PublishOutcomeKind,
@@ -207,24 +207,16 @@ def _archive(
     started: float,
 ) -> LayerPublishResult:
     plan = decision.plan
-    staged = stage_layer(stack.build_dir, plan.layout, staging_root)
-    try:
-        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
-        if options.bytecode:
-            ship_bytecode(stack.build_dir, plan.layout, staged.path)
-        options.output_dir.mkdir(parents=True, exist_ok=True)
-        result = write_archive(
-            staged.path,
-            decision.archive_path,
-            options.fmt,
-            mtime=plan.mtime,
-            top_name=plan.deployed_name,
-            forbidden=forbidden_paths(stack),
-            threads=compression_threads(stack, options.fmt),
-            progress=DataMeter(stack.reporter, plan.env_name, tree_size(staged.path)),
-        )
-    finally:
-        shutil.rmtree(staged.path, ignore_errors=True)
+    options.output_dir.mkdir(parents=True, exist_ok=True)
+    result = archive_layer(
+        stack,
+        plan,
+        decision.archive_path,
+        staging_root,
+        fmt=options.fmt,
+        bytecode=options.bytecode,
+        progress=True,
+    )
     metadata = _metadata(stack, decision, options, size=result.size, sha256=result.sha256)
     folder.write_env(metadata)
     seconds = time.perf_counter() - started
@@ -240,6 +232,45 @@ def _archive(
         seconds,
         decision.reason,
     )
+
+
+def archive_layer(
+    stack: Stack,
+    plan: LayerPlan,
+    archive_path: Path,
+    staging_root: Path,
+    *,
+    fmt: ArchiveFormat,
+    bytecode: bool,
+    progress: bool = False,
+) -> ArchiveResult:
+    """Stage a layer, run ``pre_archive``, add bytecode, write its archive.
+
+    The one recipe for a layer's archive (publishing, and the reproducibility check
+    that archives a layer again from a new staging).
+    """
+    staged = stage_layer(stack.build_dir, plan.layout, staging_root)
+    try:
+        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
+        if bytecode:
+            ship_bytecode(stack.build_dir, plan.layout, staged.path)
+        meter = (
+            DataMeter(stack.reporter, plan.env_name, tree_size(staged.path))
+            if progress
+            else None
+        )
+        return write_archive(
+            staged.path,
+            archive_path,
+            fmt,
+            mtime=plan.mtime,
+            top_name=plan.deployed_name,
+            forbidden=forbidden_paths(stack),
+            threads=compression_threads(stack, fmt),
+            progress=meter,
+        )
+    finally:
+        shutil.rmtree(staged.path, ignore_errors=True)
 
 
 class DataMeter:

@@ -170,7 +170,6 @@ def rearchive(
 ) -> list[Callable[[], CheckResult]]:
     """Tasks archiving each layer again from a new staging and comparing the archives."""
     from venvstacks.archive import archive_format
-    from venvstacks.export.bytecode import DEFAULT_BYTECODE
     from venvstacks.export.plan import plan_layers
     from venvstacks.export.publish import archive_layer
 
@@ -183,16 +182,9 @@ def rearchive(
     def task(name: str) -> CheckResult:
         plan = plans[name]
         staging_root = work_dir / "staging-again" / name
+        again = out / first[name].name
         try:
-            again = out / first[name].name
-            archive_layer(
-                stack,
-                plan,
-                again,
-                staging_root,
-                fmt=archive_format(fmt),
-                bytecode=DEFAULT_BYTECODE,  # as the first archive, from stack.publish
-            )
+            archive_layer(stack, plan, again, archive_format(fmt), staging_root)
         except VenvStacksError as exc:
             return failed(
                 "reproducible", name, f"the second archive failed: {exc.paragraph()}"

@@ -212,10 +212,10 @@ def _archive(
         stack,
         plan,
         decision.archive_path,
+        options.fmt,
         staging_root,
-        fmt=options.fmt,
         bytecode=options.bytecode,
-        progress=True,
+        metered=True,
     )
     metadata = _metadata(stack, decision, options, size=result.size, sha256=result.sha256)
     folder.write_env(metadata)
@@ -238,25 +238,26 @@ def archive_layer(
     stack: Stack,
     plan: LayerPlan,
     archive_path: Path,
+    fmt: ArchiveFormat,
     staging_root: Path,
     *,
-    fmt: ArchiveFormat,
-    bytecode: bool,
-    progress: bool = False,
+    bytecode: bool = DEFAULT_BYTECODE,
+    metered: bool = False,
 ) -> ArchiveResult:
-    """Stage a layer, run ``pre_archive``, add bytecode, write its archive.
+    """Stage a built layer, fire ``pre_archive``, add bytecode, write its archive.
 
-    The one recipe for a layer's archive (publishing, and the reproducibility check
-    that archives a layer again from a new staging).
+    The one way a layer's archive is made: ``publish`` uses it, and the
+    ``reproducible`` check calls it a second time with another ``staging_root`` to
+    compare the bytes. The staged copy is removed afterwards.
     """
     staged = stage_layer(stack.build_dir, plan.layout, staging_root)
     try:
         stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
         if bytecode:
             ship_bytecode(stack.build_dir, plan.layout, staged.path)
-        meter = (
+        progress = (
             DataMeter(stack.reporter, plan.env_name, tree_size(staged.path))
-            if progress
+            if metered
             else None
         )
         return write_archive(
@@ -267,7 +268,7 @@ def archive_layer(
             top_name=plan.deployed_name,
             forbidden=forbidden_paths(stack),
             threads=compression_threads(stack, fmt),
-            progress=meter,
+            progress=progress,
         )
     finally:
         shutil.rmtree(staged.path, ignore_errors=True)

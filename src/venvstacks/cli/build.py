@@ -11,6 +11,7 @@ from venvstacks.cli.app import CliState, cli, pass_state
 from venvstacks.cli.options import (
     SPEC_HELP,
     SpecLocation,
+    allow_stale_lower_option,
     base_options,
     bytecode_option,
     compose,
@@ -88,6 +89,7 @@ _related = compose(
 @jobs_option
 @_steps
 @include_options
+@allow_stale_lower_option
 @reset_lock_option
 @_related
 @output_dir_option("_artifacts", "archives and metadata")

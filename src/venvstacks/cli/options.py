@@ -183,6 +183,11 @@ wait_option = click.option(
     help="When another venvstacks command is using the build or output folder, wait "
     "for it (default) or fail at once (--no-wait).",
 )
+allow_stale_lower_option = flag(
+    "allow-stale-lower",
+    "Build, publish or export the selected layers even when layers below them (not "
+    "selected) are not built or not current: a warning instead of an error.",
+)
 # ------------------------------------------------------------------------------------
 
 #: Options of every command that lock, build or publish.
@@ -343,4 +348,5 @@ def engine_options(location: SpecLocation, params: dict[str, Any]) -> EngineOpti
         uv_cache_dir=Path(os.path.abspath(cache)) if cache else None,
         jobs=jobs,
         wait=bool(params.get("wait", True)),
+        allow_stale_lower=bool(params.get("allow_stale_lower", False)),
     )

@@ -9,6 +9,7 @@ from venvstacks.cli.app import CliState, cli, pass_state
 from venvstacks.cli.options import (
     SPEC_HELP,
     SpecLocation,
+    allow_stale_lower_option,
     base_options,
     bytecode_option,
     compose,
@@ -63,6 +64,7 @@ def publish_with(
 @base_options
 @jobs_option
 @include_options
+@allow_stale_lower_option
 @_related
 @output_dir_option("_artifacts", "archives and metadata")
 @format_option
@@ -93,6 +95,7 @@ def publish(state: CliState, /, spec: str, **params: Any) -> None:
 @base_options
 @jobs_option
 @include_options
+@allow_stale_lower_option
 @_related
 @output_dir_option("_export", "the exported layer folders")
 @force_option

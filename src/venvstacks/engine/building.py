@@ -15,7 +15,7 @@ from venvstacks.layers.builder import (
     build_layered_env,
     build_runtime_env,
 )
-from venvstacks.layers.layout import layout_for
+from venvstacks.layers.layout import LayerLayout, layout_for
 from venvstacks.layers.modules import modules_hash
 from venvstacks.layers.state import build_inputs_hash
 from venvstacks.reporting import Note, PlanReady, StepFinished, StepStarted
@@ -86,37 +86,9 @@ class _BuildRun:
         assert meta is not None and runtime_meta is not None
         python = stack.python_implementation(layer) or runtime_meta.python_implementation
         pylock = stack.lock_files(layer).pylock
-        inputs: dict[str, Any] = {
-            "env_name": env_name,
-            "kind": layer.kind,
-            "requirements_hash": meta.requirements_hash,
-            "python": python,
-            "post_install": stack.plugins.implementers("venvstacks_post_install"),
-            "linux_target": layer.linux_target,
-            "dynlib_exclude": list(layer.dynlib_exclude),
-            "tool": tool_version(),
-        }
-        layout = None
         if not isinstance(layer, RuntimeSpec):
             self._require_built(layer)
-            shape = self.folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
-            if shape is None:
-                raise BuildError("its runtime layer has not been built", layer=env_name)
-            layout = layout_for(stack.spec, layer, shape)
-            inputs["layout"] = layout.config()
-            # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
-            # the layer's links to them (share/venv/dynlib) must be redone.
-            inputs["lower_builds"] = {
-                lower.env_name: (self.folder.read_stamp(lower.env_name) or {}).get(
-                    "inputs_hash"
-                )
-                for lower in stack.spec.lower_layers(layer)
-            }
-            if isinstance(layer, ApplicationSpec):
-                inputs["modules"] = modules_hash(
-                    [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
-                )
-        inputs_hash = build_inputs_hash(inputs)
+        inputs_hash, layout = build_inputs(stack, layer)
         if env_name not in self.clean and stack.layer_state(layer, inputs_hash).current:
             seconds = time.perf_counter() - started
             stack.reporter.report(
@@ -148,6 +120,58 @@ class _BuildRun:
         return LayerBuildResult(env_name, "built", env_dir, seconds)
 
 
+def build_inputs(stack: Stack, layer: LayerSpec) -> tuple[str, LayerLayout | None]:
+    """The hash of everything a layer's build is made from, and its layout.
+
+    A layer whose stamp holds this hash is current: built from its lock, its lower
+    layers' present builds and (applications) its modules as they are now.
+
+    :raises BuildError: when the layer's runtime layer has not been built.
+    """
+    meta = stack.lock_metadata(layer)
+    runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+    assert meta is not None and runtime_meta is not None
+    python = stack.python_implementation(layer) or runtime_meta.python_implementation
+    folder = stack.build_folder
+    inputs: dict[str, Any] = {
+        "env_name": layer.env_name,
+        "kind": layer.kind,
+        "requirements_hash": meta.requirements_hash,
+        "python": python,
+        "post_install": stack.plugins.implementers("venvstacks_post_install"),
+        "linux_target": layer.linux_target,
+        "dynlib_exclude": list(layer.dynlib_exclude),
+        "tool": tool_version(),
+    }
+    layout = None
+    if not isinstance(layer, RuntimeSpec):
+        shape = folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
+        if shape is None:
+            raise BuildError("its runtime layer has not been built", layer=layer.env_name)
+        layout = layout_for(stack.spec, layer, shape)
+        inputs["layout"] = layout.config()
+        # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
+        # the layer's links to them (share/venv/dynlib) must be redone.
+        inputs["lower_builds"] = {
+            lower.env_name: (folder.read_stamp(lower.env_name) or {}).get("inputs_hash")
+            for lower in stack.spec.lower_layers(layer)
+        }
+        if isinstance(layer, ApplicationSpec):
+            inputs["modules"] = modules_hash(
+                [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
+            )
+    return build_inputs_hash(inputs), layout
+
+
+def check_lower_layers(
+    stack: Stack, layers: Sequence[LayerSpec], *, step: str, allow: bool
+) -> None:
+    """See :func:`venvstacks.engine.currency.check_lower_layers`."""
+    from venvstacks.engine.currency import check_lower_layers as check
+
+    check(stack, layers, step=step, allow=allow)
+
+
 def build_layers(
     stack: Stack,
     layers: Sequence[LayerSpec],
@@ -173,6 +197,12 @@ def build_layers(
                 0.0,
                 reason,
             )
+    check_lower_layers(
+        stack,
+        [layer for layer in enabled if layer.env_name in targeted],
+        step="build",
+        allow=stack.options.allow_stale_lower,
+    )
     stack.reporter.report(PlanReady("build", tuple(targeted)))
     depends = {
         name: [x.env_name for x in stack.spec.lower_layers(stack.spec.layer(name))]

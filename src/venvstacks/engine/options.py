@@ -36,6 +36,8 @@ class EngineOptions:
     :ivar target_platform: the platform layers are built for (this machine's).
     :ivar wait: when another command holds the build or output folder, wait for it
         (False: fail at once with :class:`~venvstacks.errors.BusyError`).
+    :ivar allow_stale_lower: build or publish layers even when layers below them
+        (not selected) are not built or not current; a warning instead of an error.
     """
 
     build_dir: Path | None = None
@@ -46,6 +48,7 @@ class EngineOptions:
     jobs: int | None = None
     target_platform: str = field(default_factory=host_platform)
     wait: bool = True
+    allow_stale_lower: bool = False
 
     @property
     def worker_count(self) -> int:

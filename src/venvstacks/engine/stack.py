@@ -384,6 +384,7 @@ class Stack:
         ``bytecode``: ship precompiled ``.pyc`` files (None: the default, on).
         """
         from venvstacks.archive import archive_format
+        from venvstacks.engine.currency import require_current
         from venvstacks.export.bytecode import DEFAULT_BYTECODE
         from venvstacks.export.publish import PublishOptions, publish_layers
 
@@ -401,6 +402,9 @@ class Stack:
             dry_run=dry_run,
             bytecode=DEFAULT_BYTECODE if bytecode is None else bytecode,
         )
+        require_current(
+            self, layers, step="publish", allow_stale_lower=self.options.allow_stale_lower
+        )
         return publish_layers(self, layers, options)
 
     @exclusive
@@ -416,6 +420,7 @@ class Stack:
         plan: OperationPlan | None = None,
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
+        from venvstacks.engine.currency import require_current
         from venvstacks.export.local import ExportOptions, export_layers
 
         layers = (
@@ -426,5 +431,8 @@ class Stack:
         check_folder_apart(self.spec, Path(os.path.abspath(output_dir)), "output folder")
         options = ExportOptions(
             output_dir=Path(os.path.abspath(output_dir)), force=force, dry_run=dry_run
+        )
+        require_current(
+            self, layers, step="export", allow_stale_lower=self.options.allow_stale_lower
         )
         return export_layers(self, layers, options)

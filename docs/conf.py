@@ -46,6 +46,9 @@ nitpicky = True
 nitpick_ignore_regex = [
     ("py:.*", r"(os|subprocess|collections\.abc|typing|pathlib|pluggy)\..+"),
     ("py:.*", r"(_thread|threading)\..+"),
+    # Anything outside this project (standard library, pluggy, pytest, click...):
+    ("py:mod", r"(?!venvstacks|pytest_venvstacks)[a-z_][\w.]*"),
+    ("py:.*", r"(?!venvstacks\.|pytest_venvstacks\.)[a-z_]\w*\.[\w.]+"),
     ("py:.*", r"(Path|Any|Callable|Mapping|Sequence|Iterable|Iterator|_F|_T)"),
     ("py:.*", r"venvstacks\.(engine|lock|spec|runtimes|plugins|reporting|layers)\..+"),
     ("py:.*", r"venvstacks\.(export|archive|checks|platforms)\..+"),

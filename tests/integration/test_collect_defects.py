@@ -250,7 +250,7 @@ def test_seeded_defects_fail_only_their_own_items(
         "-v",
     ]
     if venvstacks_uv_cache is not None:
-        args += ["--venvstacks-uv-cache", str(venvstacks_uv_cache)]
+        args.append(f"--venvstacks-uv-cache={venvstacks_uv_cache}")
     result = pytester.runpytest(*args)
     found = outcomes(result)
     text = result.stdout.str()

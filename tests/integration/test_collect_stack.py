@@ -44,9 +44,12 @@ def copy_project(project: StackProject, target: Path) -> Path:
 
 
 def common_args(uv_cache: Path | None, runtime_source: str) -> list[str]:
+    # Paths go in the ``--option=value`` form: a bare path argument takes part in
+    # pytest's rootdir search, and a cache inside this checkout would make the inner
+    # run adopt our pyproject.toml (and its rootdir) instead of pytester's folder.
     args = ["--venvstacks-runtime-source", runtime_source, "-p", "no:cacheprovider"]
     if uv_cache is not None:
-        args += ["--venvstacks-uv-cache", str(uv_cache)]
+        args.append(f"--venvstacks-uv-cache={uv_cache}")
     return args
 
 
@@ -62,8 +65,7 @@ def test_acceptance_stack_passes_and_users_tests_run_on_deployed_layers(
         "test_users.py",
         "--venvstacks",
         "stack",
-        "--venvstacks-build-dir",
-        str(layered.build_dir),
+        f"--venvstacks-build-dir={layered.build_dir}",
         "-rA",
         *common_args(venvstacks_uv_cache, venvstacks_runtime_source),
     )

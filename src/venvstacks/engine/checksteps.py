@@ -169,10 +169,9 @@ def rearchive(
     stack: Stack, names: Sequence[str], first: dict[str, Path], work_dir: Path, fmt: str
 ) -> list[Callable[[], CheckResult]]:
     """Tasks archiving each layer again from a new staging and comparing the archives."""
-    from venvstacks.archive import archive_format, write_archive
+    from venvstacks.archive import archive_format
     from venvstacks.export.plan import plan_layers
-    from venvstacks.export.publish import forbidden_paths
-    from venvstacks.export.stage import stage_layer
+    from venvstacks.export.publish import archive_layer
 
     plans = {
         p.env_name: p for p in plan_layers(stack, [stack.spec.layer(n) for n in names])
@@ -183,18 +182,9 @@ def rearchive(
     def task(name: str) -> CheckResult:
         plan = plans[name]
         staging_root = work_dir / "staging-again" / name
+        again = out / first[name].name
         try:
-            staged = stage_layer(stack.build_dir, plan.layout, staging_root)
-            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
-            again = out / first[name].name
-            write_archive(
-                staged.path,
-                again,
-                archive_format(fmt),
-                mtime=plan.mtime,
-                top_name=plan.deployed_name,
-                forbidden=forbidden_paths(stack),
-            )
+            archive_layer(stack, plan, again, archive_format(fmt), staging_root)
         except VenvStacksError as exc:
             return failed(
                 "reproducible", name, f"the second archive failed: {exc.paragraph()}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from venvstacks.archive import SUFFIXES, ArchiveFormat, write_archive
+from venvstacks.archive import SUFFIXES, ArchiveFormat, ArchiveResult, write_archive
 from venvstacks.engine.results import (
     LayerPublishResult,
     PublishOutcomeKind,
@@ -207,24 +207,16 @@ def _archive(
     started: float,
 ) -> LayerPublishResult:
     plan = decision.plan
-    staged = stage_layer(stack.build_dir, plan.layout, staging_root)
-    try:
-        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
-        if options.bytecode:
-            ship_bytecode(stack.build_dir, plan.layout, staged.path)
-        options.output_dir.mkdir(parents=True, exist_ok=True)
-        result = write_archive(
-            staged.path,
-            decision.archive_path,
-            options.fmt,
-            mtime=plan.mtime,
-            top_name=plan.deployed_name,
-            forbidden=forbidden_paths(stack),
-            threads=compression_threads(stack, options.fmt),
-            progress=DataMeter(stack.reporter, plan.env_name, tree_size(staged.path)),
-        )
-    finally:
-        shutil.rmtree(staged.path, ignore_errors=True)
+    options.output_dir.mkdir(parents=True, exist_ok=True)
+    result = archive_layer(
+        stack,
+        plan,
+        decision.archive_path,
+        options.fmt,
+        staging_root,
+        bytecode=options.bytecode,
+        metered=True,
+    )
     metadata = _metadata(stack, decision, options, size=result.size, sha256=result.sha256)
     folder.write_env(metadata)
     seconds = time.perf_counter() - started
@@ -240,6 +232,46 @@ def _archive(
         seconds,
         decision.reason,
     )
+
+
+def archive_layer(
+    stack: Stack,
+    plan: LayerPlan,
+    archive_path: Path,
+    fmt: ArchiveFormat,
+    staging_root: Path,
+    *,
+    bytecode: bool = DEFAULT_BYTECODE,
+    metered: bool = False,
+) -> ArchiveResult:
+    """Stage a built layer, fire ``pre_archive``, add bytecode, write its archive.
+
+    The one way a layer's archive is made: ``publish`` uses it, and the
+    ``reproducible`` check calls it a second time with another ``staging_root`` to
+    compare the bytes. The staged copy is removed afterwards.
+    """
+    staged = stage_layer(stack.build_dir, plan.layout, staging_root)
+    try:
+        stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
+        if bytecode:
+            ship_bytecode(stack.build_dir, plan.layout, staged.path)
+        progress = (
+            DataMeter(stack.reporter, plan.env_name, tree_size(staged.path))
+            if metered
+            else None
+        )
+        return write_archive(
+            staged.path,
+            archive_path,
+            fmt,
+            mtime=plan.mtime,
+            top_name=plan.deployed_name,
+            forbidden=forbidden_paths(stack),
+            threads=compression_threads(stack, fmt),
+            progress=progress,
+        )
+    finally:
+        shutil.rmtree(staged.path, ignore_errors=True)
 
 
 class DataMeter:

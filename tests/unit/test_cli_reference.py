@@ -272,3 +272,31 @@ requirements = []
     )
     result = run("show", str(tmp_path))
     assert f"framework-{name}" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "build",
+            "--include",
+            "framework-scipy",
+            "--build-derived",
+            "--clean",
+            "--show-only",
+        ],
+        ["lock", "--clean", "--reset-lock", "*", "--show-only"],
+        ["publish", "--force", "--show-only"],
+        ["local-export", "--force", "--json"],
+    ],
+)
+def test_show_only_keeps_existing_folders(tmp_path: Path, args: list[str]) -> None:
+    project = tmp_path / "sample"
+    shutil.copytree(SAMPLE, project)
+    for folder in ("_build/framework-scipy", "_build/_lock/framework-scipy", "_artifacts"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "keep.txt").write_text("x")
+    before = listing(project)
+    result = run(args[0], str(project), *args[1:])
+    assert result.exit_code == 0, result.output
+    assert listing(project) == before

@@ -6,8 +6,8 @@ import functools
 import os
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from venvstacks import cancel
@@ -73,12 +73,21 @@ def uv_version() -> str:
 _VERSION_LOCK = threading.Lock()
 
 
+#: Runs one uv command instead of a uv subprocess (a test seam):
+#: ``runner(args, cwd, environ) -> UvResult``, ``args`` without the uv binary.
+UvRunner = Callable[[list[str], "Path | None", dict[str, str]], "UvResult"]
+
+
 @dataclass(frozen=True)
 class UvSettings:
-    """How every uv subprocess of one engine run is configured."""
+    """How every uv subprocess of one engine run is configured.
+
+    ``runner`` replaces the uv binary (tests run engine logic without uv with it).
+    """
 
     cache_dir: Path | None = None
     offline: bool = False
+    runner: UvRunner | None = field(default=None, compare=False)
 
     def environ(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for a uv subprocess."""
@@ -144,6 +153,11 @@ def run_uv(
 ) -> UvResult:
     """Run ``uv ARGS``; stderr lines are reported as they arrive."""
     reporter = reporter or NullReporter()
+    if settings.runner is not None:
+        faked = settings.runner(list(args), cwd, settings.environ(extra_env))
+        for line in faked.stderr.splitlines():
+            reporter.report(Output(layer, line))
+        return faked
     command = [uv_binary(), *args]
     process = subprocess.Popen(
         command,

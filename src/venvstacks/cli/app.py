@@ -13,7 +13,7 @@ import rich_click as click
 from rich.console import Console
 
 from venvstacks.cli.errors import exit_codes_text, guarded
-from venvstacks.cli.options import SpecLocation, engine_options
+from venvstacks.cli.options import OutputLevel, SpecLocation, engine_options
 from venvstacks.cli.render import RichReporter
 from venvstacks.version import tool_version
 
@@ -48,10 +48,9 @@ def make_console(*, stderr: bool = False) -> Console:
 
 
 @dataclass
-class CliState:
+class CliState(OutputLevel):
     """Options of the ``venvstacks`` group, shared with its commands."""
 
-    verbosity: int = 0
     plugins: list[str] = field(default_factory=list)
     console: Console = field(default_factory=lambda: make_console(stderr=True))
     out: Console = field(default_factory=make_console)

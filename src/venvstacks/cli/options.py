@@ -73,22 +73,23 @@ SPEC_HELP = (
 )
 
 
+@dataclass
+class OutputLevel:
+    """How much a command prints (the CLI's state object extends this)."""
+
+    verbosity: int = 0
+
+
 def _more_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
-    state = ctx.find_object(_state_type())
+    state = ctx.find_object(OutputLevel)
     if value and state is not None:
         state.verbosity = max(state.verbosity, 0) + value
 
 
 def _quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    state = ctx.find_object(_state_type())
+    state = ctx.find_object(OutputLevel)
     if value and state is not None:
         state.verbosity = -1
-
-
-def _state_type() -> type[Any]:
-    from venvstacks.cli.app import CliState
-
-    return CliState
 
 
 def _jobs(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from venvstacks.cli.app import CliState
-
 if TYPE_CHECKING:
     from rich.tree import Tree
+
+    from venvstacks.cli.app import CliState
 
 _GROUPS = (
     ("Runtimes", "runtimes"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence, Set
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from venvstacks.engine.currency import build_inputs, check_lower_layers
 from venvstacks.engine.results import BuildReport, LayerBuildResult, LockReport
 from venvstacks.engine.scheduler import run_in_order
 from venvstacks.errors import BuildError, LockError
@@ -15,12 +16,9 @@ from venvstacks.layers.builder import (
     build_layered_env,
     build_runtime_env,
 )
-from venvstacks.layers.layout import LayerLayout, layout_for
-from venvstacks.layers.modules import modules_hash
-from venvstacks.layers.state import build_inputs_hash
 from venvstacks.reporting import Note, PlanReady, StepFinished, StepStarted
 from venvstacks.runtimes.model import ResolvedRuntime
-from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
+from venvstacks.spec.model import LayerSpec, RuntimeSpec
 from venvstacks.version import tool_version
 
 if TYPE_CHECKING:
@@ -34,7 +32,7 @@ def ensure_locks(
     if lock_if_needed:
         from venvstacks.engine.locking import lock_layers  # only when locking may run
 
-        return lock_layers(stack, layers, if_needed=True, reset=set())
+        return lock_layers(stack.current_session(), layers, if_needed=True, reset=set())
     names = [layer.env_name for layer in layers]
     bad = [s for s in stack.lock_status(names) if not s.valid]
     if bad:
@@ -118,58 +116,6 @@ class _BuildRun:
         seconds = time.perf_counter() - started
         stack.reporter.report(StepFinished("build", env_name, "done", seconds))
         return LayerBuildResult(env_name, "built", env_dir, seconds)
-
-
-def build_inputs(stack: Stack, layer: LayerSpec) -> tuple[str, LayerLayout | None]:
-    """The hash of everything a layer's build is made from, and its layout.
-
-    A layer whose stamp holds this hash is current: built from its lock, its lower
-    layers' present builds and (applications) its modules as they are now.
-
-    :raises BuildError: when the layer's runtime layer has not been built.
-    """
-    meta = stack.lock_metadata(layer)
-    runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
-    assert meta is not None and runtime_meta is not None
-    python = stack.python_implementation(layer) or runtime_meta.python_implementation
-    folder = stack.build_folder
-    inputs: dict[str, Any] = {
-        "env_name": layer.env_name,
-        "kind": layer.kind,
-        "requirements_hash": meta.requirements_hash,
-        "python": python,
-        "post_install": stack.plugins.implementers("venvstacks_post_install"),
-        "linux_target": layer.linux_target,
-        "dynlib_exclude": list(layer.dynlib_exclude),
-        "tool": tool_version(),
-    }
-    layout = None
-    if not isinstance(layer, RuntimeSpec):
-        shape = folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
-        if shape is None:
-            raise BuildError("its runtime layer has not been built", layer=layer.env_name)
-        layout = layout_for(stack.spec, layer, shape)
-        inputs["layout"] = layout.config()
-        # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
-        # the layer's links to them (share/venv/dynlib) must be redone.
-        inputs["lower_builds"] = {
-            lower.env_name: (folder.read_stamp(lower.env_name) or {}).get("inputs_hash")
-            for lower in stack.spec.lower_layers(layer)
-        }
-        if isinstance(layer, ApplicationSpec):
-            inputs["modules"] = modules_hash(
-                [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
-            )
-    return build_inputs_hash(inputs), layout
-
-
-def check_lower_layers(
-    stack: Stack, layers: Sequence[LayerSpec], *, step: str, allow: bool
-) -> None:
-    """See :func:`venvstacks.engine.currency.check_lower_layers`."""
-    from venvstacks.engine.currency import check_lower_layers as check
-
-    check(stack, layers, step=step, allow=allow)
 
 
 def build_layers(

@@ -170,11 +170,11 @@ def rearchive(
 ) -> list[Callable[[], CheckResult]]:
     """Tasks archiving each layer again from a new staging and comparing the archives."""
     from venvstacks.archive import archive_format
-    from venvstacks.export.plan import plan_layers
-    from venvstacks.export.publish import archive_layer
+    from venvstacks.engine.publishing import archive_layer, plan_layers
 
+    session = stack.current_session()
     plans = {
-        p.env_name: p for p in plan_layers(stack, [stack.spec.layer(n) for n in names])
+        p.env_name: p for p in plan_layers(session, [stack.spec.layer(n) for n in names])
     }
     out = work_dir / "archives-again"
     out.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ def rearchive(
         staging_root = work_dir / "staging-again" / name
         again = out / first[name].name
         try:
-            archive_layer(stack, plan, again, archive_format(fmt), staging_root)
+            archive_layer(session, plan, again, archive_format(fmt), staging_root)
         except VenvStacksError as exc:
             return failed(
                 "reproducible", name, f"the second archive failed: {exc.paragraph()}"

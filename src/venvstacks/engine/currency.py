@@ -2,7 +2,7 @@
 
 A layer is *current* when its lock is valid for the spec and its build was made from
 that lock, from its lower layers' present builds and (applications) from its launch
-and support modules as they are now (:func:`venvstacks.engine.building.build_inputs`).
+and support modules as they are now (:func:`build_inputs`).
 publish and local-export refuse a selected layer that is not current; building or
 publishing layers whose lower layers (not selected) are not built or not current is
 refused too, unless the caller allows it (``--allow-stale-lower``).
@@ -11,15 +11,61 @@ refused too, unless the caller allows it (``--allow-stale-lower``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from venvstacks.engine.building import build_inputs
 from venvstacks.errors import ArchiveError, BuildError
+from venvstacks.layers.layout import LayerLayout, layout_for
+from venvstacks.layers.modules import modules_hash
+from venvstacks.layers.state import build_inputs_hash
 from venvstacks.reporting import Note
-from venvstacks.spec.model import LayerSpec
+from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec
+from venvstacks.version import tool_version
 
 if TYPE_CHECKING:
     from venvstacks.engine.stack import Stack
+
+
+def build_inputs(stack: Stack, layer: LayerSpec) -> tuple[str, LayerLayout | None]:
+    """The hash of everything a layer's build is made from, and its layout.
+
+    A layer whose stamp holds this hash is current: built from its lock, its lower
+    layers' present builds and (applications) its modules as they are now.
+
+    :raises BuildError: when the layer's runtime layer has not been built.
+    """
+    meta = stack.lock_metadata(layer)
+    runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+    assert meta is not None and runtime_meta is not None
+    python = stack.python_implementation(layer) or runtime_meta.python_implementation
+    folder = stack.build_folder
+    inputs: dict[str, Any] = {
+        "env_name": layer.env_name,
+        "kind": layer.kind,
+        "requirements_hash": meta.requirements_hash,
+        "python": python,
+        "post_install": stack.plugins.implementers("venvstacks_post_install"),
+        "linux_target": layer.linux_target,
+        "dynlib_exclude": list(layer.dynlib_exclude),
+        "tool": tool_version(),
+    }
+    layout = None
+    if not isinstance(layer, RuntimeSpec):
+        shape = folder.runtime_shape(stack.spec.runtime_of(layer).env_name)
+        if shape is None:
+            raise BuildError("its runtime layer has not been built", layer=layer.env_name)
+        layout = layout_for(stack.spec, layer, shape)
+        inputs["layout"] = layout.config()
+        # A lower layer rebuilt from other inputs may ship its libraries elsewhere:
+        # the layer's links to them (share/venv/dynlib) must be redone.
+        inputs["lower_builds"] = {
+            lower.env_name: (folder.read_stamp(lower.env_name) or {}).get("inputs_hash")
+            for lower in stack.spec.lower_layers(layer)
+        }
+        if isinstance(layer, ApplicationSpec):
+            inputs["modules"] = modules_hash(
+                [layer.launch_module, *layer.support_modules], stack.spec.spec_dir
+            )
+    return build_inputs_hash(inputs), layout
 
 
 def stale_reasons(stack: Stack, layers: Sequence[LayerSpec]) -> dict[str, str]:

@@ -6,10 +6,10 @@ import threading
 import time
 from collections.abc import Sequence, Set
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from venvstacks.engine.results import LayerLockResult, LockOutcomeKind, LockReport
 from venvstacks.engine.scheduler import run_in_order
+from venvstacks.engine.session import Session
 from venvstacks.errors import LockError
 from venvstacks.lock.files import LockedPackage, LockMetadata
 from venvstacks.lock.inputs import make_inputs
@@ -21,23 +21,26 @@ from venvstacks.runtimes.model import ResolvedRuntime
 from venvstacks.spec.model import LayerSpec, RuntimeSpec
 from venvstacks.spec.runtime_version import RuntimeVersion
 
-if TYPE_CHECKING:
-    from venvstacks.engine.stack import Stack
 
-
-def resolve_runtime(stack: Stack, layer: RuntimeSpec) -> ResolvedRuntime:
+def resolve_runtime(session: Session, layer: RuntimeSpec) -> ResolvedRuntime:
     """Ask the runtime providers which exact Python a runtime layer gets."""
     from venvstacks.runtimes import discover_installed, not_found_error
 
-    source = stack.options.runtime_source
+    source = session.options.runtime_source
     request = layer.python_implementation
-    resolved = stack.plugins.hooks.resolve_runtime(stack.context(layer), request, source)
+    resolved = session.plugins.hooks.resolve_runtime(
+        session.context(layer), request, source
+    )
     if resolved is None:
-        raise not_found_error(request, source, discover_installed(stack.uv), layer.env_name)
+        raise not_found_error(
+            request, source, discover_installed(session.uv), layer.env_name
+        )
     return resolved
 
 
-def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime) -> Path:
+def lock_interpreter(
+    session: Session, layer: RuntimeSpec, runtime: ResolvedRuntime
+) -> Path:
     """An interpreter of a runtime's exact version, for uv to lock with.
 
     The built runtime layer when it has that version; otherwise whatever the runtime
@@ -45,19 +48,19 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
     """
     from venvstacks.layers.builder import fetch_runtime_prefix
 
-    env_dir = stack.build_folder.env(layer.env_name)
-    shape = stack.build_folder.runtime_shape(layer.env_name)
+    env_dir = session.folder.env(layer.env_name)
+    shape = session.folder.runtime_shape(layer.env_name)
     if shape is not None and shape.py_version == runtime.version:
         built = env_dir / shape.python
         if built.exists():
             return built
     prefix = fetch_runtime_prefix(
-        stack.plugins,
-        stack.context(layer, runtime.version),
+        session.plugins,
+        session.context(layer, runtime.version),
         runtime,
-        stack.options.runtime_source,
-        stack.runtime_work_dir,
-        stack.uv,
+        session.options.runtime_source,
+        session.folder.runtimes,
+        session.uv,
     )
     for name in (f"python{runtime.minor}", "python3"):
         candidate = prefix / "bin" / name
@@ -69,12 +72,12 @@ def lock_interpreter(stack: Stack, layer: RuntimeSpec, runtime: ResolvedRuntime)
 class _LockRun:
     def __init__(
         self,
-        stack: Stack,
+        session: Session,
         layers: Sequence[LayerSpec],
         if_needed: bool | Set[str],
         reset: set[str],
     ):
-        self.stack = stack
+        self.session = session
         self.layers = {layer.env_name: layer for layer in layers if layer.enabled}
         self.if_needed: Set[str] = (
             set(self.layers) if if_needed is True else (if_needed or set())
@@ -86,20 +89,20 @@ class _LockRun:
 
     def interpreter(self, layer: LayerSpec, implementation: str, source: str) -> Path:
         """The interpreter uv locks a layer with (one per runtime per run)."""
-        runtime_layer = self.stack.spec.runtime_of(layer)
+        runtime_layer = self.session.spec.runtime_of(layer)
         with self._interpreter_lock:
             found = self._interpreters.get(runtime_layer.env_name)
             if found is None:
                 runtime = ResolvedRuntime.from_lock(implementation, source)
-                found = lock_interpreter(self.stack, runtime_layer, runtime)
+                found = lock_interpreter(self.session, runtime_layer, runtime)
                 self._interpreters[runtime_layer.env_name] = found
             return found
 
     def lower_packages(self, layer: LayerSpec) -> dict[str, Sequence[LockedPackage]]:
         found = {}
-        for lower in self.stack.spec.lower_layers(layer):
+        for lower in self.session.spec.lower_layers(layer):
             if lower.env_name not in self.packages_of:
-                files = self.stack.lock_files(lower)
+                files = self.session.lock_files(lower)
                 if files.read_meta() is None:
                     raise LockError(
                         f"lower layer {lower.env_name} has not been locked",
@@ -111,18 +114,18 @@ class _LockRun:
         return found
 
     def lock_one(self, env_name: str) -> LayerLockResult:
-        stack, layer = self.stack, self.layers[env_name]
-        files = stack.lock_files(layer)
+        session, layer = self.session, self.layers[env_name]
+        files = session.lock_files(layer)
         started = time.perf_counter()
-        stack.reporter.report(StepStarted("lock", env_name))
+        session.reporter.report(StepStarted("lock", env_name))
         lower = self.lower_packages(layer)
         if env_name in self.if_needed and env_name not in self.reset:
             inputs = make_inputs(
-                stack.spec,
+                session.spec,
                 layer,
-                stack.requirements(layer),
+                session.requirements(layer),
                 lower,
-                stack.version_inputs(layer),
+                session.version_inputs(layer),
             )
             status = check_lock(inputs, files)
             if status.valid and status.metadata is not None:
@@ -136,40 +139,41 @@ class _LockRun:
                     "lock is up to date",
                 )
         if isinstance(layer, RuntimeSpec):
-            runtime = resolve_runtime(stack, layer)
+            runtime = resolve_runtime(session, layer)
             implementation, provider = runtime.implementation_name, runtime.source
         else:
-            runtime_meta = stack.lock_metadata(stack.spec.runtime_of(layer))
+            runtime_meta = session.lock_metadata(session.spec.runtime_of(layer))
             assert runtime_meta is not None  # checked by lower_packages
             implementation = runtime_meta.python_implementation
             provider = runtime_meta.runtime_source
         version = RuntimeVersion.parse(implementation, strict=False).version
         inputs = make_inputs(
-            stack.spec,
+            session.spec,
             layer,
-            stack.requirements(layer, version),
+            session.requirements(layer, version),
             lower,
-            stack.version_inputs(layer),
+            session.version_inputs(layer),
         )
         previous = files.read_meta()
         outcome = lock_layer(
             LockRequest(
                 inputs=inputs,
                 files=files,
-                work_dir=stack.build_folder.lock_work,
+                work_dir=session.folder.lock_work,
                 python_implementation=implementation,
                 runtime_source=provider,
                 versioned=layer.versioned,
-                exclude_newer=stack.spec.uv.exclude_newer,
+                exclude_newer=session.spec.uv.exclude_newer,
                 reset=env_name in self.reset,
                 python=self.interpreter(layer, implementation, provider),
-                find_links=stack.options.local_wheels,
-                no_index=not stack.options.index,
+                find_links=session.options.local_wheels,
+                no_index=not session.options.index,
             ),
-            stack.uv,
-            stack.reporter,
+            session.uv,
+            session.reporter,
         )
         self.packages_of[env_name] = outcome.packages
+        session.lock_written(layer, outcome.packages)
         kind: LockOutcomeKind = "unchanged"
         if outcome.changed:
             kind = "locked" if previous is None else "updated"
@@ -186,7 +190,7 @@ class _LockRun:
     ) -> LayerLockResult:
         seconds = time.perf_counter() - started
         step_outcome: Outcome = "done" if kind in ("locked", "updated") else "unchanged"
-        self.stack.reporter.report(
+        self.session.reporter.report(
             StepFinished("lock", env_name, step_outcome, seconds, kind)
         )
         return LayerLockResult(
@@ -202,7 +206,7 @@ class _LockRun:
 
 
 def lock_layers(
-    stack: Stack,
+    session: Session,
     layers: Sequence[LayerSpec],
     *,
     if_needed: bool | Set[str],
@@ -212,12 +216,12 @@ def lock_layers(
 
     ``if_needed``: the layers (or True: all) whose lock is kept while still valid.
     """
-    run = _LockRun(stack, layers, if_needed, reset)
+    run = _LockRun(session, layers, if_needed, reset)
     names = list(run.layers)
-    stack.reporter.report(PlanReady("lock", tuple(names)))
+    session.reporter.report(PlanReady("lock", tuple(names)))
     depends = {
-        name: [lower.env_name for lower in stack.spec.lower_layers(run.layers[name])]
+        name: [lower.env_name for lower in session.spec.lower_layers(run.layers[name])]
         for name in names
     }
-    results = run_in_order(names, depends, run.lock_one, stack.options.worker_count)
+    results = run_in_order(names, depends, run.lock_one, session.options.worker_count)
     return LockReport(tuple(results[name] for name in names))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,17 +14,17 @@ from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.engine.runlock import exclusive
 from venvstacks.engine.selection import OperationPlan, SelectionRequest, plan_operations
-from venvstacks.errors import LockError, UsageError
-from venvstacks.lock.files import LockedPackage, LockFiles, LockMetadata
-from venvstacks.lock.inputs import LockInputs, make_inputs
-from venvstacks.lock.status import LockStatus, check_lock
+from venvstacks.engine.session import Session, one_session
+from venvstacks.errors import UsageError
+from venvstacks.lock.files import LockFiles, LockMetadata
+from venvstacks.lock.inputs import LockInputs
+from venvstacks.lock.status import LockStatus
 from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
 from venvstacks.reporting import NullReporter, Reporter
 from venvstacks.spec.loader import load_stack_spec
-from venvstacks.spec.model import ApplicationSpec, LayerSpec, StackSpec
-from venvstacks.spec.runtime_version import RuntimeVersion
-from venvstacks.uvtool import UvSettings
+from venvstacks.spec.model import LayerSpec, StackSpec
+from venvstacks.uvtool import UvRunner, UvSettings
 
 
 class Stack:
@@ -42,6 +41,7 @@ class Stack:
         *,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
+        uv_runner: UvRunner | None = None,
     ) -> None:
         self.spec = spec
         self.options = options or EngineOptions()
@@ -52,10 +52,11 @@ class Stack:
         self.build_folder = BuildFolder(Path(os.path.abspath(build_dir)))
         check_folder_apart(spec, self.build_dir, "build folder")
         check_local_wheels(spec, self.options.local_wheels)
-        self.uv = UvSettings(cache_dir=self.options.uv_cache_dir)
-        self._requirements: dict[tuple[str, str | None], tuple[str, ...]] = {}
-        self._requirements_lock = threading.Lock()
+        #: ``uv_runner`` replaces the uv binary (a test seam; see :data:`UvRunner`).
+        self.uv = UvSettings(cache_dir=self.options.uv_cache_dir, runner=uv_runner)
         self.plugins.use_uv_settings(self.uv)
+        #: The session of the command running now (one per command, see one_session).
+        self._active: Session | None = None
 
     @classmethod
     def load(
@@ -65,9 +66,11 @@ class Stack:
         *,
         plugins: PluginManager | None = None,
         reporter: Reporter | None = None,
+        uv_runner: UvRunner | None = None,
     ) -> Stack:
         """Load and validate a spec file, then wrap it."""
-        return cls(load_stack_spec(spec_path), options, plugins=plugins, reporter=reporter)
+        spec = load_stack_spec(spec_path)
+        return cls(spec, options, plugins=plugins, reporter=reporter, uv_runner=uv_runner)
 
     def select(
         self,
@@ -126,168 +129,76 @@ class Stack:
         """Where runtime providers may download or unpack (kept between runs)."""
         return self.build_folder.runtimes
 
-    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
-        """Whether a layer is locked, built, and built from its current lock."""
-        return self.build_folder.state(
-            layer.env_name, self.lock_metadata(layer), inputs_hash
+    def session(self) -> Session:
+        """A new run session: what one command knows about the stack, worked out once.
+
+        Every command method makes one; the query methods below each use a fresh one
+        (so they always see the files as they are now).
+        """
+        return Session(
+            spec=self.spec,
+            options=self.options,
+            plugins=self.plugins,
+            reporter=self.reporter,
+            folder=self.build_folder,
+            uv=self.uv,
         )
+
+    def current_session(self) -> Session:
+        """The running command's session, or a fresh one outside commands."""
+        return self._active if self._active is not None else self.session()
 
     @property
     def lock_work_dir(self) -> Path:
         """Where layers are locked as small uv projects (one folder per layer)."""
         return self.build_folder.lock_work
 
+    def layer_state(self, layer: LayerSpec, inputs_hash: str | None = None) -> LayerState:
+        """Whether a layer is locked, built, and built from its current lock."""
+        return self.current_session().state(layer, inputs_hash)
+
     def lock_files(self, layer: LayerSpec) -> LockFiles:
         """The lock files of a layer."""
-        return LockFiles.for_layer(self.spec.requirements_dir, layer.env_name)
+        return self.current_session().lock_files(layer)
 
     def lock_metadata(self, layer: LayerSpec) -> LockMetadata | None:
         """A layer's current lock metadata, if it has been locked."""
-        return self.lock_files(layer).read_meta()
+        return self.current_session().lock_metadata(layer)
 
     def python_implementation(self, layer: LayerSpec) -> str | None:
-        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked).
+        """``cpython@X.Y.Z`` a layer runs on (None while its runtime is unlocked)."""
+        return self.current_session().python_implementation(layer)
 
-        The runtime spec's exact request when it names a patch release (a new patch
-        needs no relock: locks are made for ``X.Y``), else the version its lock
-        resolved ``cpython@X.Y`` to.
-        """
-        runtime = self.spec.runtime_of(layer)
-        if runtime.python_implementation.exact:
-            return str(runtime.python_implementation)
-        metadata = self.lock_metadata(runtime)
-        return metadata.python_implementation if metadata else None
+    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
+        """Lock inputs that only version a layer: a versioned app's modules."""
+        return self.current_session().version_inputs(layer)
 
     def deployed_name(self, layer: LayerSpec, metadata: LockMetadata | None = None) -> str:
         """The folder name a layer is deployed as (``name@N`` for versioned layers)."""
-        if not layer.versioned:
-            return layer.env_name
-        metadata = metadata or self.lock_metadata(layer)
-        version = metadata.lock_version if metadata else 1
-        return f"{layer.env_name}@{version}"
+        return self.current_session().deployed_name(layer, metadata)
 
     def context(self, layer: LayerSpec, python_version: str | None = None) -> LayerContext:
         """The read-only view of a layer that plugins receive."""
-        return self._context(layer, python_version, {})
-
-    def _context(
-        self,
-        layer: LayerSpec,
-        python_version: str | None,
-        made: dict[str, LayerContext],
-    ) -> LayerContext:
-        # Each lower layer's context is made once per call (``made``), so a chain of
-        # frameworks costs time linear in its depth, not exponential.
-        lower = []
-        for below in self.spec.lower_layers(layer):
-            if below.env_name not in made:
-                made[below.env_name] = self._context(below, None, made)
-            lower.append(made[below.env_name])
-        if python_version is None:
-            implementation = self.python_implementation(layer)
-            if implementation is not None:
-                python_version = RuntimeVersion.parse(implementation, strict=False).version
-        return LayerContext.for_layer(
-            layer,
-            self.spec,
-            lower_layers=tuple(lower),
-            env_path=self.build_folder.env(layer.env_name),
-            python_version=python_version,
-            deployed_name=self.deployed_name(layer),
-            target_platform=self.options.target_platform,
-        )
+        return self.current_session().context(layer, python_version)
 
     def requirements(
         self, layer: LayerSpec, python_version: str | None = None
     ) -> list[str]:
-        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them.
-
-        The hook runs once per layer (and runtime version) for this Stack; later calls
-        reuse its result.
-        """
-        context = self.context(layer, python_version)
-        key = (layer.env_name, context.python_version)
-        with self._requirements_lock:
-            found = self._requirements.get(key)
-        if found is None:
-            requirements = list(layer.requirements)
-            self.plugins.hooks.pre_lock(context, requirements)
-            found = tuple(str(item) for item in requirements)
-            with self._requirements_lock:
-                self._requirements[key] = found
-        return list(found)
+        """A layer's requirements after ``venvstacks_pre_lock`` plugins adjusted them."""
+        return self.current_session().requirements(layer, python_version)
 
     def lock_inputs(
-        self,
-        layer: LayerSpec,
-        python_version: str | None = None,
-        *,
-        read: dict[str, list[LockedPackage]] | None = None,
+        self, layer: LayerSpec, python_version: str | None = None
     ) -> LockInputs:
-        """A layer's current lock inputs (lower layers' pins read from their locks).
-
-        ``read`` caches parsed lower-layer locks across calls (env name -> packages).
-        """
-        cache = {} if read is None else read
-        for lower in self.spec.lower_layers(layer):
-            if lower.env_name not in cache:
-                cache[lower.env_name] = self.lock_files(lower).read_packages()
-        packages_of = {
-            lower.env_name: cache[lower.env_name] for lower in self.spec.lower_layers(layer)
-        }
-        return make_inputs(
-            self.spec,
-            layer,
-            self.requirements(layer, python_version),
-            packages_of,
-            self.version_inputs(layer),
-        )
+        """A layer's current lock inputs (lower layers' pins read from their locks)."""
+        return self.current_session().lock_inputs(layer, python_version)
 
     def lock_status(self, include: Sequence[str] = ()) -> list[LockStatus]:
-        """Whether each selected layer's lock is present and current.
-
-        A layer whose own lock is fine is still stale when a layer below it needs
-        relocking for a reason that reaches the layers above (anything but a change
-        of that layer's targets or versioned modules).
-        """
-        wanted = {layer.env_name for layer in self.select(include)}
-        found: dict[str, LockStatus] = {}
-        read: dict[str, list[LockedPackage]] = {}
-        for layer in self.spec.layers():
-            if not layer.enabled:
-                continue
-            try:
-                inputs = self.lock_inputs(layer, read=read)
-            except LockError as exc:  # a lower layer has no usable lock
-                found[layer.env_name] = LockStatus(
-                    layer.env_name, "missing", exc.message, None
-                )
-                continue
-            status = check_lock(inputs, self.lock_files(layer))
-            if status.valid:
-                for lower in self.spec.lower_layers(layer):
-                    below = found.get(lower.env_name)
-                    if below is not None and not below.valid and below.propagates:
-                        status = LockStatus(
-                            layer.env_name,
-                            "stale",
-                            f"lower layer {lower.env_name} needs relocking",
-                            status.metadata,
-                        )
-                        break
-            found[layer.env_name] = status
-        return [status for name, status in found.items() if name in wanted]
-
-    def version_inputs(self, layer: LayerSpec) -> tuple[str, ...]:
-        """Lock inputs that only version a layer: a versioned app's modules."""
-        if isinstance(layer, ApplicationSpec) and layer.versioned:
-            from venvstacks.layers.modules import modules_hash
-
-            modules = [layer.launch_module, *layer.support_modules]
-            return (modules_hash(modules, self.spec.spec_dir),)
-        return ()
+        """Whether each selected (enabled) layer's lock is present and current."""
+        return self.current_session().lock_statuses(self.select(include))
 
     @exclusive
+    @one_session
     def lock(
         self,
         include: Sequence[str] = (),
@@ -315,16 +226,22 @@ class Stack:
                 if reset
                 else set()
             )
-            return lock_layers(self, layers, if_needed=if_needed, reset=reset_names)
+            return lock_layers(
+                self.current_session(), layers, if_needed=if_needed, reset=reset_names
+            )
         layers = self._planned(plan.to_lock())
         if clean:
             for layer in layers:
                 shutil.rmtree(self.lock_work_dir / layer.env_name, ignore_errors=True)
         return lock_layers(
-            self, layers, if_needed=plan.lock_if_needed(), reset=set(plan.to_reset())
+            self.current_session(),
+            layers,
+            if_needed=plan.lock_if_needed(),
+            reset=set(plan.to_reset()),
         )
 
     @exclusive
+    @one_session
     def build(
         self,
         include: Sequence[str] = (),
@@ -348,10 +265,11 @@ class Stack:
                 include, allow_missing=allow_missing, with_lower=with_lower
             )
             return build_layers(self, layers, lock_if_needed=lock_if_needed, clean=clean)
+        session = self.current_session()
         locks = None
         if plan.to_lock():
             locks = lock_layers(
-                self,
+                session,
                 self._planned(plan.to_lock()),
                 if_needed=plan.lock_if_needed(),
                 reset=set(plan.to_reset()),
@@ -365,6 +283,7 @@ class Stack:
         return BuildReport(report.layers, locks)
 
     @exclusive
+    @one_session
     def publish(
         self,
         output_dir: str | os.PathLike[str],
@@ -385,8 +304,9 @@ class Stack:
         """
         from venvstacks.archive import archive_format
         from venvstacks.engine.currency import require_current
+        from venvstacks.engine.publishing import publish_layers
         from venvstacks.export.bytecode import DEFAULT_BYTECODE
-        from venvstacks.export.publish import PublishOptions, publish_layers
+        from venvstacks.export.publish import ArchiveTarget, PublishOptions
 
         layers = (
             self.select(include, allow_missing=allow_missing, with_lower=with_lower)
@@ -405,9 +325,17 @@ class Stack:
         require_current(
             self, layers, step="publish", allow_stale_lower=self.options.allow_stale_lower
         )
-        return publish_layers(self, layers, options)
+        target = ArchiveTarget(
+            options,
+            reporter=self.reporter,
+            build_dir=self.build_dir,
+            target_platform=self.options.target_platform,
+            worker_count=self.options.worker_count,
+        )
+        return publish_layers(self.current_session(), layers, target)
 
     @exclusive
+    @one_session
     def local_export(
         self,
         output_dir: str | os.PathLike[str],
@@ -421,7 +349,8 @@ class Stack:
     ) -> PublishReport:
         """Export the selected built layers as ready-to-run folders in ``output_dir``."""
         from venvstacks.engine.currency import require_current
-        from venvstacks.export.local import ExportOptions, export_layers
+        from venvstacks.engine.publishing import publish_layers
+        from venvstacks.export.local import ExportOptions, FolderTarget
 
         layers = (
             self.select(include, allow_missing=allow_missing, with_lower=with_lower)
@@ -435,4 +364,4 @@ class Stack:
         require_current(
             self, layers, step="export", allow_stale_lower=self.options.allow_stale_lower
         )
-        return export_layers(self, layers, options)
+        return publish_layers(self.current_session(), layers, FolderTarget(options))

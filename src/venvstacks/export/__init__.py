@@ -1,4 +1,8 @@
-"""Publishing and exporting built layers: staging, archives, metadata."""
+"""Publishing and exporting built layers: staging, the two output targets, metadata.
+
+The engine (:mod:`venvstacks.engine.publishing`) runs the pipeline; this package
+never imports the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,29 @@ from typing import TYPE_CHECKING
 from venvstacks._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from venvstacks.export.local import ExportOptions, export_layers, run_postinstall
-    from venvstacks.export.publish import PublishOptions, publish_layers
+    from venvstacks.export.local import ExportOptions, FolderTarget, run_postinstall
+    from venvstacks.export.publish import ArchiveTarget, PublishOptions
+    from venvstacks.export.target import Decision, OutputTarget
 
 __all__ = [
+    "ArchiveTarget",
+    "Decision",
     "ExportOptions",
+    "FolderTarget",
+    "OutputTarget",
     "PublishOptions",
-    "export_layers",
-    "publish_layers",
     "run_postinstall",
 ]
 
 __getattr__, __dir__ = lazy_exports(
     globals(),
     {
+        "ArchiveTarget": "venvstacks.export.publish",
+        "Decision": "venvstacks.export.target",
         "ExportOptions": "venvstacks.export.local",
+        "FolderTarget": "venvstacks.export.local",
+        "OutputTarget": "venvstacks.export.target",
         "PublishOptions": "venvstacks.export.publish",
-        "export_layers": "venvstacks.export.local",
-        "publish_layers": "venvstacks.export.publish",
         "run_postinstall": "venvstacks.export.local",
     },
 )

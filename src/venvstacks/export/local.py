@@ -1,9 +1,10 @@
-"""``local-export``: deployable layer folders, ready to run in place.
+"""``local-export``'s output target: deployable layer folders, ready to run in place.
 
-Layers are staged straight into the output folder under their deployed names, with
-hard links to the build folder where possible (so exporting costs little time or
-space: do not modify exported files in place, replace them). ``pre_archive``
-plugins run on each exported folder, then its ``postinstall.py``.
+Layers are staged in the output folder's scratch folder, with hard links to the build
+folder where possible (so exporting costs little time or space: do not modify
+exported files in place, replace them); the engine runs ``pre_archive`` plugins on
+them; the target renames each into place under its deployed name and runs its
+``postinstall.py`` (lower layers first: postinstall links a layer to them).
 """
 
 from __future__ import annotations
@@ -11,26 +12,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from venvstacks.engine.results import LayerPublishResult, PublishOutcomeKind, PublishReport
-from venvstacks.engine.scheduler import run_in_order
 from venvstacks.errors import DeployError
-from venvstacks.export.metadata import MetadataFolder, layer_metadata
-from venvstacks.export.plan import deployed_names, plan_layers
-from venvstacks.export.stage import POSTINSTALL_NAME, stage_layer
+from venvstacks.export.metadata import MetadataFolder
+from venvstacks.export.plan import LayerPlan
+from venvstacks.export.stage import POSTINSTALL_NAME, StagedLayer, stage_layer
+from venvstacks.export.target import Decision, WrittenKind
 from venvstacks.fsutil import remove_path, temp_path
-from venvstacks.reporting import PlanReady, StepFinished, StepStarted
-from venvstacks.spec.model import LayerSpec
-from venvstacks.version import tool_version
 
-if TYPE_CHECKING:
-    from venvstacks.engine.stack import Stack
-
+#: The output folder's staging folder (for exported layers not yet in place).
 STAGING_DIR = "_staging"
 
 
@@ -62,85 +55,68 @@ def run_postinstall(layer_dir: Path, python: str | None = None) -> None:
         )
 
 
-def export_layers(
-    stack: Stack, layers: Sequence[LayerSpec], options: ExportOptions
-) -> PublishReport:
-    """Export the selected layers into ``options.output_dir``."""
-    folder = MetadataFolder(options.output_dir)
-    plans = {plan.env_name: plan for plan in plan_layers(stack, layers)}
-    names = deployed_names(stack)
-    stack.reporter.report(PlanReady("export", tuple(plans)))
+class FolderTarget:
+    """Writes each layer as a ready-to-run folder in ``options.output_dir``."""
 
-    def work(env_name: str) -> LayerPublishResult:
-        plan = plans[env_name]
-        started = time.perf_counter()
-        stack.reporter.report(StepStarted("export", env_name))
-        inputs_hash = plan.inputs_hash(
-            kind="export",
-            pre_archive=stack.plugins.implementers("venvstacks_pre_archive"),
-            tool=tool_version(),
-        )
-        target = options.output_dir / plan.deployed_name
-        previous = folder.read_env(env_name)
+    step = "export"
+    written: WrittenKind = "exported"
+    #: Lower layers are written first (a layer's postinstall.py needs them).
+    lower_first = True
+
+    def __init__(self, options: ExportOptions) -> None:
+        self.options = options
+        self.output_dir = options.output_dir
+        self.force = options.force
+        self.dry_run = options.dry_run
+        self.metadata = MetadataFolder(options.output_dir)
+
+    def hash_inputs(self) -> dict[str, Any]:
+        """Exports differ from archives of the same layer."""
+        return {"kind": "export"}
+
+    def decide(self, plan: LayerPlan, inputs_hash: str) -> Decision:
+        """Keep an exported folder whose recorded inputs still match."""
+        target = self.output_dir / plan.deployed_name
+        previous = self.metadata.read_env(plan.env_name)
         unchanged = (
-            not options.force
+            not self.force
             and previous is not None
             and previous.get("inputs_hash") == inputs_hash
             and target.is_dir()
         )
-        outcome: PublishOutcomeKind
-        metadata: dict[str, Any]
-        if unchanged or options.dry_run:
-            outcome = "unchanged" if unchanged else "planned"
-            metadata = dict(previous or {})
-        else:
-            # Staged in the output folder's scratch folder, then renamed into place:
-            # an interrupted export never leaves a half-made layer under its name.
-            folder.forget_env(env_name)
-            staged = stage_layer(
-                stack.build_dir,
-                plan.layout,
-                temp_path(options.output_dir / STAGING_DIR),
-                hardlink=options.hardlink,
-            )
-            stack.plugins.hooks.pre_archive(stack.context(plan.layer), staged.path)
-            remove_path(target)
-            os.replace(staged.path, target)
-            run_postinstall(target)
-            plugins = set(plan.build_stamp.get("plugins", []))
-            plugins.update(stack.plugins.plugins_that_ran(env_name))
-            metadata = layer_metadata(stack, plan.layer, names, sorted(plugins))
-            metadata.update(
-                target_platform=stack.options.target_platform, inputs_hash=inputs_hash
-            )
-            folder.write_env(metadata)
-            outcome = "exported"
-        seconds = time.perf_counter() - started
-        stack.reporter.report(
-            StepFinished(
-                "export",
-                env_name,
-                "done" if outcome == "exported" else "unchanged",
-                seconds,
-                outcome,
-            )
-        )
-        return LayerPublishResult(
-            env_name, plan.deployed_name, outcome, target, metadata, seconds
+        return Decision(target, not unchanged, "", inputs_hash, previous)
+
+    def stage(self, plan: LayerPlan, build_dir: Path, staging_root: Path) -> StagedLayer:
+        """Stage in the output folder's scratch folder.
+
+        The layer's old metadata goes first: an export interrupted half-way is then
+        redone by the next run, never trusted.
+        """
+        self.metadata.forget_env(plan.env_name)
+        return stage_layer(
+            build_dir,
+            plan.layout,
+            temp_path(self.output_dir / STAGING_DIR),
+            hardlink=self.options.hardlink,
         )
 
-    # A layer's postinstall.py links it to its lower layers: they must be in place.
-    lower = {
-        name: [below.env_name for below in stack.spec.lower_layers(plan.layer)]
-        for name, plan in plans.items()
-    }
-    results = run_in_order(list(plans), lower, work, stack.options.worker_count)
-    manifest = None
-    if not options.dry_run and results:
-        manifest = folder.write_manifest(stack, stack.spec.layers())
-    return PublishReport(
-        tuple(results[name] for name in plans),
-        options.output_dir,
-        manifest,
-        options.dry_run,
-    )
+    def write(
+        self, plan: LayerPlan, decision: Decision, staged: StagedLayer
+    ) -> dict[str, Any]:
+        """Rename the staged layer into place and run its ``postinstall.py``."""
+        remove_path(decision.path)
+        os.replace(staged.path, decision.path)
+        run_postinstall(decision.path)
+        return {}
+
+    def cleanup(self, staged: StagedLayer) -> None:
+        """Remove what is left of the staged layer (after a failure)."""
+        remove_path(staged.path)
+
+    def detail(self, decision: Decision, outcome: str) -> str:
+        """The outcome itself."""
+        return outcome
+
+    def planned_metadata(self) -> bool:
+        """A dry run reports the metadata already there."""
+        return False

@@ -15,12 +15,18 @@ from venvstacks._injected.schema import ENV_METADATA_DIR, MANIFEST_NAME, METADAT
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.layers.dynlibs import used_layers
 from venvstacks.layers.modules import module_hash
-from venvstacks.spec.model import ApplicationSpec, LayeredSpec, LayerSpec, RuntimeSpec
+from venvstacks.spec.model import (
+    ApplicationSpec,
+    LayeredSpec,
+    LayerSpec,
+    RuntimeSpec,
+    StackSpec,
+)
 from venvstacks.uvtool import uv_version
 from venvstacks.version import tool_version
 
 if TYPE_CHECKING:
-    from venvstacks.engine.stack import Stack
+    from venvstacks.export.plan import LayerPlan
 
 CATEGORIES = {
     "runtime": "runtimes",
@@ -48,13 +54,11 @@ def to_json(data: Mapping[str, Any]) -> str:
 
 
 def layer_metadata(
-    stack: Stack, layer: LayerSpec, names: Mapping[str, str], plugins: Sequence[str]
+    plan: LayerPlan, spec: StackSpec, names: Mapping[str, str], plugins: Sequence[str]
 ) -> dict[str, Any]:
     """The metadata fields shared by published archives and local exports."""
-    lock = stack.lock_metadata(layer)
-    runtime = stack.spec.runtime_of(layer)
-    runtime_lock = stack.lock_metadata(runtime)
-    assert lock is not None and runtime_lock is not None
+    layer, lock = plan.layer, plan.lock
+    runtime = spec.runtime_of(layer)
     data: dict[str, Any] = {
         "layer_name": layer.env_name,
         "install_target": names[layer.env_name],
@@ -62,8 +66,7 @@ def layer_metadata(
         "lock_version": lock.lock_version,
         "locked_at": lock.locked_at,
         "runtime_layer": names[runtime.env_name],
-        "python_implementation": stack.python_implementation(layer)
-        or runtime_lock.python_implementation,
+        "python_implementation": plan.python_implementation,
         "bound_to_implementation": isinstance(layer, RuntimeSpec),
         "venvstacks_version": tool_version(),
         "uv_version": uv_version(),
@@ -74,18 +77,16 @@ def layer_metadata(
         data["runtime_portable"] = lock.runtime_source != "local"
     if isinstance(layer, LayeredSpec):
         data["required_layers"] = [names[name] for name in layer.linearised_frameworks]
-        used = used_layers(stack.build_dir / layer.env_name)
+        used = used_layers(plan.env_dir)
         data["dynlib_layers"] = [names[name] for name in used]
     if isinstance(layer, ApplicationSpec):
         data["app_launch_module"] = layer.launch_module_name
-        data["app_launch_module_hash"] = module_hash(
-            layer.launch_module, stack.spec.spec_dir
-        )
+        data["app_launch_module_hash"] = module_hash(layer.launch_module, spec.spec_dir)
         if layer.support_modules:
             data["app_support_modules"] = [
                 {
                     "name": path.stem if path.suffix == ".py" else path.name,
-                    "hash": module_hash(path, stack.spec.spec_dir),
+                    "hash": module_hash(path, spec.spec_dir),
                 }
                 for path in layer.support_modules
             ]
@@ -131,7 +132,7 @@ class MetadataFolder:
         write_text_if_changed(path, to_json(data))
         return path
 
-    def write_manifest(self, stack: Stack, layers: Sequence[LayerSpec]) -> Path:
+    def write_manifest(self, layers: Sequence[LayerSpec]) -> Path:
         """Write the stack summary from every layer's metadata present in the folder.
 
         Layers published earlier (and not selected this time) stay listed.

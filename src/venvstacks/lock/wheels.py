@@ -21,6 +21,7 @@ from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from venvstacks.lock.markers import platforms_matching
+from venvstacks.spec.runtime_version import minor_version
 
 DEFAULT_GLIBC = (2, 28)
 DEFAULT_MACOSX = "13.0"
@@ -115,7 +116,7 @@ def missing_wheels(
     ``no-build = false``), packages that come as source only are not checked.
     """
     glibc, macos = glibc_bound(linux_target), macosx_bound(macosx_target)
-    minor = ".".join(python_version.split(".")[:2])
+    minor = minor_version(python_version)
     full = python_version if python_version.count(".") == 2 else f"{minor}.0"
     missing: dict[str, tuple[str, ...]] = {}
     for package in tomllib.loads(pylock_text).get("packages", []):

@@ -31,6 +31,7 @@ SPEC = """
 [[runtimes]]
 name = "cpython-3.11"
 python_implementation = "cpython@3.11.7"
+platforms = ["linux_x86_64"]
 requirements = ["numpy"]
 
 [[frameworks]]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from pytest_venvstacks.wheels import write_wheel
 from tests.integration.stacks import SMALL_FILES, SMALL_SPEC
 from venvstacks import LockError
 
@@ -54,33 +52,6 @@ def test_entry_point_plugins_load_automatically(stack_project, tmp_path: Path) -
     assert "plugin 'fake'" in text and "entry point plugin ran for rt" in text
 
 
-def make_wheel(folder: Path, name: str, version: str, module_text: str) -> Path:
-    """A minimal pure-Python wheel, written by hand."""
-    dist = f"{name}-{version}"
-    files = {
-        f"{name}.py": module_text,
-        f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{dist}.dist-info/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: venvstacks-tests\nRoot-Is-Purelib: true\n"
-            "Tag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(
-            b"="
-        )
-        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{dist}.dist-info/RECORD,,")
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / f"{dist}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
 LOCAL_SPEC = """
 [[runtimes]]
 name = "rt"
@@ -101,7 +72,12 @@ def test_local_wheels_without_any_index(stack_project) -> None:
         LOCAL_SPEC, {"local_app.py": "import vs_local_only\nprint(vs_local_only.VALUE)\n"}
     )
     wheels = project.root / "wheels"
-    make_wheel(wheels, "vs_local_only", "1.0", "VALUE = 'from a local wheel'\n")
+    write_wheel(
+        wheels,
+        "vs_local_only",
+        "1.0",
+        {"vs_local_only.py": "VALUE = 'from a local wheel'\n"},
+    )
     with pytest.raises(LockError, match="vs-local-only"):
         project.lock(index=False)
     project.build(lock_if_needed=True, local_wheels=(wheels,), index=False)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_venvstacks.wheels import write_wheel
 from venvstacks.lock.files import REFERENCE_LOCK_REASON
 
 pytestmark = pytest.mark.integration
@@ -83,23 +83,6 @@ def test_reference_sample_project_is_recognised_and_relocked(stack_project) -> N
     assert "Locks unchanged" in again.stdout
 
 
-def make_wheel(folder: Path, name: str, tag: str) -> Path:
-    """A minimal wheel (one module) with the given ``py-abi-platform`` tag."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dist = f"{name}-1.0.dist-info"
-    path = folder / f"{name}-1.0-{tag}.whl"
-    files = {
-        f"{name}.py": "VALUE = 1\n",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
-        f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n",
-    }
-    record = "".join(f"{n},,\n" for n in files) + f"{dist}/RECORD,,\n"
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, text in {**files, f"{dist}/RECORD": record}.items():
-            archive.writestr(member, text)
-    return path
-
-
 MISSING_WHEEL_SPEC = """
 [[runtimes]]
 name = "cpython-3.11"
@@ -115,7 +98,13 @@ requirements = ["tinylinux"]
 
 def test_lock_refused_for_a_platform_without_a_wheel(stack_project) -> None:
     project = stack_project(MISSING_WHEEL_SPEC)
-    make_wheel(project.root / "wheels", "tinylinux", "py3-none-manylinux_2_17_x86_64")
+    write_wheel(
+        project.root / "wheels",
+        "tinylinux",
+        "1.0",
+        {"tinylinux.py": "VALUE = 1\n"},
+        tag="py3-none-manylinux_2_17_x86_64",
+    )
     args = ("lock", "--no-index", "--local-wheels", "wheels")
     refused = project.cli(*args)
     assert refused.returncode == 4, refused.stderr

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from venvstacks.errors import BuildError
+from venvstacks.fsutil import temp_path
 from venvstacks.platforms import elf
 from venvstacks.runtimes.adopt import adopt_runtime
 from venvstacks.runtimes.model import AdoptedRuntime
@@ -234,7 +235,9 @@ def _place(tree: Path, dest: Path) -> None:
     if os.path.lexists(dest):
         raise BuildError(f"cannot place the runtime at {dest}: it already exists")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.tmp"
+    # In the run's scratch folder (swept by the next run), so a killed build never
+    # leaves a half-placed runtime beside the layers.
+    staging = temp_path(dest)
     linker = _Linker()
     try:
         staging.mkdir()

@@ -43,6 +43,7 @@ from collections.abc import Iterator, Set
 from pathlib import Path
 from typing import Any
 
+from venvstacks.cachedir import CACHE_DIR_ENV_VAR, cache_root
 from venvstacks.errors import BuildError
 from venvstacks.fsutil import temp_path
 from venvstacks.platforms import elf
@@ -60,23 +61,11 @@ __all__ = [
 
 #: Raise whenever adoption, relocation or precompiling produces different bytes.
 RELOCATION_VERSION = 2
-CACHE_DIR_ENV_VAR = "VENVSTACKS_CACHE_DIR"
 RUNTIME_CACHE_ENV_VAR = "VENVSTACKS_RUNTIME_CACHE"
 _ENTRY_FILE = "entry.json"
 _TREE = "tree"
 #: Folders of an installation whose content is not copied (never fingerprinted).
 _UNCOPIED = frozenset({"__pycache__", "site-packages", "dist-packages"})
-
-
-def cache_root() -> Path:
-    """The venvstacks cache folder of this user."""
-    explicit = os.environ.get(CACHE_DIR_ENV_VAR, "").strip()
-    if explicit:
-        return Path(explicit).expanduser().absolute()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "venvstacks"
-    return Path.home() / ".cache" / "venvstacks"
 
 
 def cache_enabled() -> bool:

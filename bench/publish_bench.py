@@ -3,7 +3,9 @@
 Runs ``publish --force`` for each format (xz, gz, zst) with jobs 1 and the number of
 CPUs, and for xz and gz also the baseline "one block per archive" (what publishing did
 before block-parallel compression), alternating the cases round after round, in this
-one process. Prints medians, ratios against the baseline, and whether the archive
+one process. For comparison without venvstacks, a plain uv venv holding the same
+packages is archived with ``tar -c | xz -6 -T N`` (one thread, and one per CPU) in the
+same rounds. Prints medians, ratios against the baseline, and whether the archive
 bytes were identical for every jobs/threads setting. The stack is locked and built
 once first (in ``--work DIR``, kept between runs so the build is reused).
 
@@ -17,6 +19,8 @@ import contextlib
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -95,6 +99,58 @@ def run_once(
     return seconds, size, hashes
 
 
+def plain_venv(project: StackProject, work: Path) -> Path:
+    """A plain uv venv on the same interpreter with the app layer's packages."""
+    venv = work / "plain-venv"
+    if (venv / "bin" / "python").exists():
+        return venv
+    app_python = project.env_path("app-solve") / "bin" / "python"
+    listing = subprocess.run(
+        [
+            str(app_python),
+            "-c",
+            "import importlib.metadata as m, sys\n"
+            "print(sys._base_executable)\n"
+            "for d in m.distributions(): print(d.metadata['Name'] + '==' + d.version)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    base_python = os.path.realpath(project.env_path("cpython-3.11") / "bin" / "python3.11")
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "-q", "--python", base_python, str(venv)], check=True)
+    subprocess.run(
+        [
+            *uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(venv / "bin" / "python"),
+            *listing[1:],
+        ],
+        check=True,
+    )
+    return venv
+
+
+def tar_xz(venv: Path, threads: int, out: Path) -> tuple[float, int]:
+    """Seconds and bytes of ``tar -c VENV | xz -6 -T THREADS``."""
+    started = time.perf_counter()
+    with out.open("wb") as sink:
+        tar = subprocess.Popen(
+            ["tar", "-C", str(venv.parent), "-cf", "-", venv.name], stdout=subprocess.PIPE
+        )
+        subprocess.run(
+            ["xz", "-6", f"-T{threads}"], stdin=tar.stdout, stdout=sink, check=True
+        )
+        assert tar.stdout is not None
+        tar.stdout.close()
+        tar.wait()
+    return time.perf_counter() - started, out.stat().st_size
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,6 +170,10 @@ def main() -> None:
     times: dict[tuple[str, int, bool], list[float]] = {case: [] for case in cases}
     sizes: dict[tuple[str, int, bool], int] = {}
     hashes: dict[tuple[str, bool], set[str]] = {}
+    venv = plain_venv(project, args.work)
+    plain_threads = sorted({1, cores})
+    plain_times: dict[int, list[float]] = {n: [] for n in plain_threads}
+    plain_sizes: dict[int, int] = {}
     for _ in range(args.runs):  # alternate the cases, round after round
         for case in cases:
             fmt, jobs, baseline = case
@@ -121,6 +181,10 @@ def main() -> None:
             times[case].append(seconds)
             sizes[case] = size
             hashes.setdefault((fmt, baseline), set()).add(" ".join(found))
+        for threads in plain_threads:
+            seconds, size = tar_xz(venv, threads, args.work / "plain.tar.xz")
+            plain_times[threads].append(seconds)
+            plain_sizes[threads] = size
         print("  " + ", ".join(f"{t[-1]:.1f}" for t in times.values()), flush=True)
     print(
         f"\npublish of numpy+scipy stack (4 layers), median of {args.runs}, {cores} CPUs:"
@@ -137,9 +201,20 @@ def main() -> None:
             f"{fmt:<8}{kind:>20}{jobs:>6}{median:>10.2f}{sizes[case] / 1e6:>8.1f}"
             f"{ratio:>12.2f}{sizes[case] / sizes[base]:>12.3f}"
         )
-    for (fmt, baseline), found in sorted(hashes.items()):
+    if ("xz", cores, True) in times:
+        base_median = statistics.median(times[("xz", cores, True)])
+        base_size = sizes[("xz", cores, True)]
+        for threads in plain_threads:
+            median = statistics.median(plain_times[threads])
+            kind = f"plain venv, xz -T{threads}"
+            print(
+                f"{'tar.xz':<8}{kind:>20}{'':>6}{median:>10.2f}"
+                f"{plain_sizes[threads] / 1e6:>8.1f}{median / base_median:>12.2f}"
+                f"{plain_sizes[threads] / base_size:>12.3f}"
+            )
+    for (fmt, baseline), variants in sorted(hashes.items()):
         if not baseline:
-            verdict = "identical" if len(found) == 1 else "DIFFERENT"
+            verdict = "identical" if len(variants) == 1 else "DIFFERENT"
             print(f"{fmt}: archive bytes for every -j and thread count: {verdict}")
 
 

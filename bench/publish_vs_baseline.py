@@ -1,0 +1,107 @@
+"""Whole-command ``publish --format xz`` against another venvstacks installation.
+
+The issue's target for parallel xz is relative to publishing *before* it (one xz
+stream per archive, compressed on one thread, no shipped bytecode). This runs the
+same stack (numpy + scipy: one dominant layer) through both command lines, each in
+its own copy of the project, locked and built once, then alternates ``--runs``
+rounds of forced publishes:
+
+* ``baseline``: ``BASELINE_PYTHON -m venvstacks publish --force --format xz``;
+* ``now, --no-bytecode``: this checkout, same archive content as the baseline;
+* ``now`` (default options: bytecode shipped, see docs/design.rst);
+* ``now, -j 1``: one layer at a time (blocks of one archive still in parallel).
+
+Prints medians and ratios against the baseline, archive bytes, and whether this
+checkout's archives were byte-identical across ``-j`` values.
+
+    .venv/bin/python bench/publish_vs_baseline.py --baseline /tmp/base/.venv/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from publish_bench import APP, SPEC
+
+
+def archives(out: Path) -> tuple[int, str]:
+    """Total bytes and one hash of every archive in ``out``."""
+    digest = hashlib.sha256()
+    total = 0
+    for path in sorted(out.glob("*.tar.xz")):
+        data = path.read_bytes()
+        total += len(data)
+        digest.update(path.name.encode() + hashlib.sha256(data).digest())
+    return total, digest.hexdigest()
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="Python of the other install")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    env = {**os.environ, "VENVSTACKS_RUNTIME_SOURCE": "local"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.TemporaryDirectory() as work_dir:
+        work = Path(work_dir)
+        pythons = {"baseline": args.baseline, "now": sys.executable}
+        for name, python in pythons.items():
+            project = work / name
+            project.mkdir()
+            (project / "venvstacks.toml").write_text(SPEC)
+            (project / "solve.py").write_text(APP)
+            command = [python, "-m", "venvstacks", "-q"]
+            subprocess.run([*command, "lock", "."], cwd=project, env=env, check=True)
+            subprocess.run([*command, "build", "."], cwd=project, env=env, check=True)
+        publish = ["publish", "--force", "--format", "xz", "--output-dir", "out", "."]
+        cases = {
+            "baseline": (args.baseline, "baseline", []),
+            "now, --no-bytecode": (sys.executable, "now", ["--no-bytecode"]),
+            "now": (sys.executable, "now", []),
+            "now, -j 1": (sys.executable, "now", ["-j", "1"]),
+        }
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        outputs: dict[str, set[tuple[int, str]]] = {name: set() for name in cases}
+        for _ in range(args.runs):
+            for name, (python, folder, extra) in cases.items():
+                project = work / folder
+                shutil.rmtree(project / "out", ignore_errors=True)
+                command = [python, "-m", "venvstacks", "-q", *publish[:-1], *extra, "."]
+                started = time.perf_counter()
+                subprocess.run(
+                    command, cwd=project, env=env, check=True, stdout=subprocess.DEVNULL
+                )
+                times[name].append(time.perf_counter() - started)
+                outputs[name].add(archives(project / "out"))
+            print("  " + ", ".join(f"{t[-1]:.1f}" for t in times.values()), flush=True)
+    base = statistics.median(times["baseline"])
+    base_bytes = next(iter(outputs["baseline"]))[0]
+    cores = os.cpu_count() or 1
+    print(
+        f"\npublish --format xz, numpy + scipy stack, median of {args.runs}, {cores} CPUs:"
+    )
+    for name, values in times.items():
+        median = statistics.median(values)
+        size = next(iter(outputs[name]))[0]
+        print(
+            f"{name:<22}{median:>8.1f} s{median / base:>8.2f}x baseline"
+            f"{size / 1e6:>9.1f} MB{size / base_bytes:>8.3f}x bytes"
+        )
+    same = len(outputs["now"] | outputs["now, -j 1"]) == 1
+    print(f"archives of 'now' and 'now, -j 1' identical: {same}")
+
+
+if __name__ == "__main__":
+    main()

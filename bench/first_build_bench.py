@@ -10,9 +10,15 @@ times, in fresh build folders (uv cache warm):
 * ``plain uv venv``: ``uv venv`` on the same interpreter plus ``uv pip install`` of
   the same pinned packages (what a stack of one plain environment would cost).
 
-Prints medians and ratios against ``cache off``.
+* ``baseline`` (with ``--baseline PYTHON``): the same stack locked and built by
+  another venvstacks installation, for example a checkout of the commit before
+  issue #11 (``git worktree add /tmp/base 0c8ef2b`` and an editable install in
+  ``/tmp/base/.venv``): "today" in the issue's target (at most 0.3x).
 
-    .venv/bin/python bench/first_build_bench.py [--runs 5]
+Prints medians and ratios against the baseline (``cache off`` without one).
+
+    .venv/bin/python bench/first_build_bench.py [--runs 5] \
+        [--baseline /tmp/base/.venv/bin/python]
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--baseline", help="a Python with another venvstacks installed, to compare with"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
@@ -142,20 +151,36 @@ def main() -> None:
             return time.perf_counter() - started
 
         cases = {
-            "cache off (before)": cache_off,
+            "cache off": cache_off,
             "cache warm": cache_warm,
             "plain uv venv": plain,
         }
+        if args.baseline:
+            old = work / "baseline"
+            old.mkdir()
+            (old / "venvstacks.toml").write_text(SPEC)
+            for name, text in FILES.items():
+                (old / name).write_text(text)
+            old_vs = [args.baseline, "-m", "venvstacks", "-q"]
+            subprocess.run([*old_vs, "lock", "."], cwd=old, env=env, check=True)
+            old_build = [*old_vs, "build", "."]
+
+            def baseline() -> float:
+                shutil.rmtree(old / "_build", ignore_errors=True)
+                return timed(old_build, old, env)
+
+            cases = {"baseline": baseline, **cases}
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, case in cases.items():
                 times[name].append(case())
             print("  " + ", ".join(f"{t[-1]:.2f}" for t in times.values()), flush=True)
-    base = statistics.median(times["cache off (before)"])
+    reference = "baseline" if args.baseline else "cache off"
+    base = statistics.median(times[reference])
     print(f"\nfirst build, numpy + scikit-learn stack (4 layers), median of {args.runs}:")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<22}{median:>8.2f} s{median / base:>8.2f}x cache off")
+        print(f"{name:<22}{median:>8.2f} s{median / base:>8.2f}x {reference}")
 
 
 if __name__ == "__main__":

@@ -127,3 +127,21 @@ def test_cache_can_be_turned_off(
     monkeypatch.setenv(cache.RUNTIME_CACHE_ENV_VAR, "0")
     cache.prepare_runtime(SOURCE, "3.11.7", tmp_path / "rt")
     assert not cache_dir.exists()
+
+
+def test_placed_stdlib_bytecode_is_used_not_rewritten(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    adopted = cache.prepare_runtime(SOURCE, "3.11.7", tmp_path / "rt")
+    (entry,) = (cache_dir / "runtimes").iterdir()
+    rel = f"{adopted.stdlib}/json/__pycache__/decoder.cpython-311.pyc"
+    cached, placed = entry / "tree" / rel, tmp_path / "rt" / rel
+    assert placed.is_file()
+    before = placed.stat()
+    subprocess.run(
+        [tmp_path / "rt" / adopted.python, "-I", "-c", "import json.decoder"], check=True
+    )
+    # A stale .pyc would have been replaced by a new file: it is the cached one still.
+    after = placed.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert after.st_mtime_ns == cached.stat().st_mtime_ns

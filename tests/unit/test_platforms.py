@@ -288,3 +288,19 @@ def test_search_path_mapping_wins_over_a_conflict(stack) -> None:
     found = {(u.file.rsplit("/", 1)[1], u.library): u.provider for u in result.uses}
     assert found[("_other.abi3.so", "libp.so.1")].layer == "framework-fw2"
     assert found[("_ext.abi3.so", "libp.so.1")].path == f"{SITE}/prov/lib/libp.so.1"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pkg/_ext.cpython-311-x86_64-linux-gnu.so", True),
+        ("pkg.libs/libgfortran-040039e1.so.5.0.0", True),
+        ("bin/tool", True),
+        ("pkg/module.py", False),
+        ("pkg/module.pyi", False),
+        ("pkg-1.0.dist-info/RECORD", False),
+        ("pkg/data.json", False),
+    ],
+)
+def test_names_that_are_never_binaries_are_not_read(name: str, expected: bool) -> None:
+    assert ELF.may_be_binary(name) is expected

@@ -46,7 +46,13 @@ def read_runtime_shape(env_dir: Path) -> RuntimeShape | None:
         return None
 
 
-def _sync(settings: BuildSettings, layer: LayerSpec, python: Path, pylock: Path) -> None:
+def _sync(
+    settings: BuildSettings,
+    layer: LayerSpec,
+    python: Path,
+    pylock: Path,
+    site_packages: Path,
+) -> None:
     from venvstacks.layers.install import linux_python_platform, sync_packages
 
     sync_packages(
@@ -55,6 +61,7 @@ def _sync(settings: BuildSettings, layer: LayerSpec, python: Path, pylock: Path)
         settings.uv,
         settings.reporter,
         layer.env_name,
+        site_packages=site_packages,
         python_platform=linux_python_platform(settings.target_platform, layer.linux_target),
         find_links=settings.find_links,
         no_index=settings.no_index,
@@ -110,7 +117,7 @@ def build_runtime_env(
         adopted = prepare_runtime(prefix, runtime.version, env_dir)
         shape = RuntimeShape(adopted.python, adopted.site_packages, adopted.version)
     layout = layout_for(ctx.stack, ctx.spec, shape)
-    _sync(settings, ctx.spec, env_dir / shape.python, pylock)
+    _sync(settings, ctx.spec, env_dir / shape.python, pylock, env_dir / shape.site_dir)
     settings.plugins.hooks.post_install(ctx, env_dir)
     make_scripts_relocatable(env_dir, shape.python)
     write_layer_config(env_dir, layout)
@@ -138,7 +145,7 @@ def build_layered_env(
             hint="Build the runtime layer first.",
         )
     write_layered_env(env_dir, layout)
-    _sync(settings, layer, env_dir / "bin" / "python", pylock)
+    _sync(settings, layer, env_dir / "bin" / "python", pylock, env_dir / layout.site_dir)
     if isinstance(layer, ApplicationSpec):
         install_modules(
             env_dir,

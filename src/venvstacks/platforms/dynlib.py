@@ -174,6 +174,8 @@ def resolve_layer_dynlibs(
     own_folder = os.path.normpath(layer_root / DYNLIB_FOLDER)
     binaries: dict[str, DynamicInfo] = {}
     for rel in _files(layer_root, skip=DYNLIB_FOLDER):
+        if not fmt.may_be_binary(rel):
+            continue
         info = platform.read_binary(layer_root / rel)
         if info is not None and (info.needed or info.search_path):
             binaries[rel] = info
@@ -288,17 +290,25 @@ class _ProviderIndex:
 
 def _files(root: Path, *, skip: str, links: bool = False) -> Iterator[str]:
     """Relative POSIX paths of the files under ``root`` (symlinks only with ``links``)."""
-    for folder, dirs, names in os.walk(root):
-        rel_folder = Path(folder).relative_to(root).as_posix()
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(
-            d for d in dirs if d != "__pycache__" and (not skip or prefix + d != skip)
-        )
-        for name in sorted(names):
-            path = Path(folder, name)
-            if path.is_symlink() and not (links and path.is_file()):
-                continue
-            yield prefix + name
+    yield from _scan(os.fspath(root), "", skip, links)
+
+
+def _scan(folder: str, prefix: str, skip: str, links: bool) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__" and rel != skip:
+                subfolders.append(entry)
+        elif not entry.is_symlink() or (links and entry.is_file()):
+            yield rel
+    for entry in subfolders:
+        yield from _scan(entry.path, prefix + entry.name + "/", skip, links)
 
 
 def _expand(entry: str, origin: str) -> str:

@@ -153,7 +153,8 @@ def read_dynamic(path: Path) -> DynamicInfo | None:
     """The dynamic section of an ELF file (None: not ELF, static, or unreadable)."""
     try:
         with open(path, "rb") as stream:
-            if os.fstat(stream.fileno()).st_size < 64:
+            # Most files of a layer are not ELF: look at the magic before mapping.
+            if stream.read(4) != ELF_MAGIC or os.fstat(stream.fileno()).st_size < 64:
                 return None
             with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 if data[:4] != ELF_MAGIC:

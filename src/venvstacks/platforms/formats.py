@@ -17,6 +17,44 @@ from dataclasses import dataclass
 DYNLIB_FOLDER = "share/venv/dynlib"
 
 
+#: File name endings of sources, text and data files, on every platform.
+NEVER_BINARY_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".pyc",
+    ".pyx",
+    ".pxd",
+    ".pxi",
+    ".h",
+    ".hpp",
+    ".c",
+    ".cpp",
+    ".txt",
+    ".md",
+    ".rst",
+    ".json",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".csv",
+    ".html",
+    ".js",
+    ".css",
+    ".xml",
+    ".yaml",
+    ".yml",
+    ".svg",
+    ".png",
+    ".typed",
+    "RECORD",
+    "METADATA",
+    "WHEEL",
+    "INSTALLER",
+    "REQUESTED",
+    "LICENSE",
+)
+
+
 @dataclass(frozen=True)
 class BinaryFormat:
     """How one binary format names libraries and finds them at load time.
@@ -44,6 +82,14 @@ class BinaryFormat:
     def is_library_name(self, file_name: str) -> bool:
         """Whether a file name looks like a shared library of this format."""
         return re.fullmatch(self.library_name, file_name) is not None
+
+    def may_be_binary(self, file_name: str) -> bool:
+        """False for names that are never a loadable binary (sources, text, data).
+
+        Reading every file of a layer to find its binaries costs more than the rest
+        of resolving; most files are Python sources and package data.
+        """
+        return not file_name.endswith(NEVER_BINARY_SUFFIXES)
 
     def is_extension_module(self, file_name: str) -> bool:
         """Whether a file name is that of a Python extension module."""

@@ -14,6 +14,12 @@ any build folder and reused by every stack and build:
   first rename wins and the other uses it);
 * ``entry.json`` lists every file with its size and mtime: an entry whose files no
   longer match (edited, truncated, deleted) is discarded and made again;
+* the entry's standard library is compiled once (ordinary time-stamp ``.pyc``, by the
+  runtime itself): every interpreter start in a build (uv's interpreter query, install
+  hooks, checks) then reads bytecode instead of compiling the modules it imports. The
+  files keep their time stamps when placed, so the bytecode stays valid; staging for
+  an archive drops every ``__pycache__`` (published bytecode is made separately,
+  hash-based: :mod:`venvstacks.export.bytecode`);
 * files are put into a layer with a reflink where the file system has them, else a
   hard link, else a copy. venvstacks never writes a runtime file in place afterwards
   (installers and our script fix-ups replace files), so sharing inodes is safe.
@@ -23,6 +29,7 @@ any build folder and reused by every stack and build:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -30,7 +37,9 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
 import sys
+from collections.abc import Iterator, Set
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +47,7 @@ from venvstacks.cachedir import CACHE_DIR_ENV_VAR, cache_root
 from venvstacks.errors import BuildError
 from venvstacks.fsutil import temp_path
 from venvstacks.platforms import elf
-from venvstacks.runtimes.adopt import adopt_runtime
+from venvstacks.runtimes.adopt import STDLIB_TEST_DIRS, adopt_runtime
 from venvstacks.runtimes.model import AdoptedRuntime
 
 __all__ = [
@@ -50,8 +59,8 @@ __all__ = [
     "runtime_key",
 ]
 
-#: Raise whenever adoption or relocation produces different bytes.
-RELOCATION_VERSION = 1
+#: Raise whenever adoption, relocation or precompiling produces different bytes.
+RELOCATION_VERSION = 2
 RUNTIME_CACHE_ENV_VAR = "VENVSTACKS_RUNTIME_CACHE"
 _ENTRY_FILE = "entry.json"
 _TREE = "tree"
@@ -66,39 +75,56 @@ def cache_enabled() -> bool:
 
 
 def _fingerprint(source: Path, minor: str) -> str:
-    """Hash of (path, size, mtime) of the installation files adoption reads."""
+    """Hash of (path, size, mtime, mode) of the installation files adoption reads."""
     digest = hashlib.sha256()
     python_name = f"python{minor}"
+    top = os.fspath(source)
     roots = [
-        source / "bin" / python_name,
-        source / "bin" / f"{python_name}-config",
-        *sorted((source / "lib").glob("libpython3*")),
-        source / "lib" / python_name,
-        *sorted((source / "include").glob(f"*{python_name}*")),
+        f"bin/{python_name}",
+        f"bin/{python_name}-config",
+        *sorted(
+            p.relative_to(source).as_posix() for p in (source / "lib").glob("libpython3*")
+        ),
+        f"lib/{python_name}",
+        *sorted(
+            p.relative_to(source).as_posix()
+            for p in (source / "include").glob(f"*{python_name}*")
+        ),
     ]
+    skipped = {f"lib/{python_name}/{rel}" for rel in STDLIB_TEST_DIRS}
     for root in roots:
-        for path, st in _walk_stats(root):
+        for rel, st in _walk_stats(top, root, skipped):
             digest.update(
-                f"{path.relative_to(source).as_posix()}\0{st.st_size}\0"
-                f"{st.st_mtime_ns}\0{st.st_mode:o}\n".encode("utf-8", "surrogateescape")
+                f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode:o}\n".encode(
+                    "utf-8", "surrogateescape"
+                )
             )
     return digest.hexdigest()
 
 
-def _walk_stats(root: Path) -> list[tuple[Path, os.stat_result]]:
+def _walk_stats(
+    top: str, root: str, skipped: Set[str]
+) -> Iterator[tuple[str, os.stat_result]]:
+    """``(relative path, lstat)`` of ``root`` and, for a folder, all below it, sorted."""
     try:
-        st = root.lstat()
+        st = os.lstat(f"{top}/{root}")
     except FileNotFoundError:
-        return []
-    found = [(root, st)]
+        return
+    yield root, st
     if not stat.S_ISDIR(st.st_mode):
-        return found
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _UNCOPIED)
-        for name in sorted([*dirnames, *filenames]):
-            path = Path(dirpath, name)
-            found.append((path, path.lstat()))
-    return found
+        return
+    try:
+        with os.scandir(f"{top}/{root}") as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = f"{root}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in _UNCOPIED and rel not in skipped:
+                yield from _walk_stats(top, rel, skipped)
+        else:
+            yield rel, entry.stat(follow_symlinks=False)
 
 
 def runtime_key(installed_prefix: Path, version: str) -> str:
@@ -128,20 +154,27 @@ def prepare_runtime(installed_prefix: Path, version: str, dest: Path) -> Adopted
     if not cache_enabled():
         return adopt_runtime(installed_prefix, version, dest)
     entry = cache_root() / "runtimes" / runtime_key(installed_prefix, version)
-    adopted = _valid_entry(entry)
-    if adopted is None:
-        adopted = _make_entry(installed_prefix, version, entry)
-    _place(entry / _TREE, dest)
+    recorded = _read_entry(entry)
+    if recorded is not None:
+        adopted, files = recorded
+        # The entry is checked while it is placed (one walk): a file that changed
+        # since the entry was made discards the entry, and it is made again.
+        if _place(entry / _TREE, dest, files):
+            return adopted
+        _discard(entry)
+    adopted = _make_entry(installed_prefix, version, entry)
+    if not _place(entry / _TREE, dest, None):  # pragma: no cover - _place raises
+        raise BuildError(f"cannot copy the cached runtime to {dest}")
     return adopted
 
 
-def _valid_entry(entry: Path) -> AdoptedRuntime | None:
-    """The runtime an entry holds, or None (a damaged entry is removed)."""
+def _read_entry(entry: Path) -> tuple[AdoptedRuntime, dict[str, Any]] | None:
+    """The runtime and file list an entry records, or None (unreadable: discarded)."""
     try:
         data = json.loads((entry / _ENTRY_FILE).read_text("utf-8"))
-        adopted = AdoptedRuntime(**data["runtime"])
-        if _manifest(entry / _TREE) == data["files"]:
-            return adopted
+        files = data["files"]
+        if isinstance(files, dict):
+            return AdoptedRuntime(**data["runtime"]), files
     except FileNotFoundError:
         if not entry.exists():
             return None
@@ -151,22 +184,30 @@ def _valid_entry(entry: Path) -> AdoptedRuntime | None:
     return None
 
 
+def _tree_entries(top: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """``(relative path, entry)`` below ``top``, sorted, each folder before its content."""
+    with os.scandir(f"{top}/{prefix}" if prefix else top) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        rel = prefix + entry.name
+        yield rel, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _tree_entries(top, rel + "/")
+
+
+def _describe(entry: os.DirEntry[str]) -> Any:
+    """What the file list records: a link's target, a file's [size, mtime_ns], None."""
+    if entry.is_symlink():
+        return os.readlink(entry.path)
+    if entry.is_file(follow_symlinks=False):
+        st = entry.stat(follow_symlinks=False)
+        return [st.st_size, st.st_mtime_ns]
+    return None
+
+
 def _manifest(tree: Path) -> dict[str, Any]:
     """Every entry below ``tree``: files as [size, mtime_ns], links as their target."""
-    files: dict[str, Any] = {}
-    for dirpath, dirnames, filenames in os.walk(tree):
-        folder = Path(dirpath)
-        for name in [*dirnames, *filenames]:
-            path = folder / name
-            rel = path.relative_to(tree).as_posix()
-            st = path.lstat()
-            if stat.S_ISLNK(st.st_mode):
-                files[rel] = os.readlink(path)
-            elif stat.S_ISREG(st.st_mode):
-                files[rel] = [st.st_size, st.st_mtime_ns]
-            else:
-                files[rel] = None
-    return dict(sorted(files.items()))
+    return {rel: _describe(entry) for rel, entry in _tree_entries(os.fspath(tree))}
 
 
 def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRuntime:
@@ -174,6 +215,7 @@ def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRun
     try:
         temp.mkdir(parents=True)
         adopted = adopt_runtime(installed_prefix, version, temp / _TREE)
+        _precompile(temp / _TREE, adopted)
         data = {
             "runtime": {
                 "python": adopted.python,
@@ -192,9 +234,9 @@ def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRun
                 raise
             # Another process finished first: use its entry if it is whole.
             shutil.rmtree(temp, ignore_errors=True)
-            theirs = _valid_entry(entry)
-            if theirs is not None:
-                return theirs
+            theirs = _read_entry(entry)
+            if theirs is not None and _manifest(entry / _TREE) == theirs[1]:
+                return theirs[0]
             temp.rename(entry)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
@@ -209,6 +251,34 @@ def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRun
     return adopted
 
 
+def _precompile(tree: Path, adopted: AdoptedRuntime) -> None:
+    """Compile the standard library of a prepared runtime, in place (best effort).
+
+    Only a speed-up: a module that does not compile (a few data files look like
+    Python) or an interpreter that cannot run leaves the entry as good as before.
+    """
+    python = tree / adopted.python
+    command = [
+        os.fspath(python),
+        "-I",
+        "-S",
+        "-m",
+        "compileall",
+        "-qq",
+        "-j",
+        "0",
+        os.fspath(tree / adopted.stdlib),
+    ]
+    with contextlib.suppress(OSError):
+        subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+
+
 def _discard(entry: Path) -> None:
     """Move a damaged entry aside (atomically) and delete it."""
     trash = entry.with_name(f".{entry.name}.{secrets.token_hex(4)}.old")
@@ -219,8 +289,12 @@ def _discard(entry: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _place(tree: Path, dest: Path) -> None:
-    """Recreate ``tree`` at ``dest`` with reflinks, hard links or copies."""
+def _place(tree: Path, dest: Path, expected: dict[str, Any] | None) -> bool:
+    """Recreate ``tree`` at ``dest`` with reflinks, hard links or copies.
+
+    :return: False (and nothing at ``dest``) when the tree does not match the file
+        list ``expected``.
+    """
     if os.path.lexists(dest):
         raise BuildError(f"cannot place the runtime at {dest}: it already exists")
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -228,26 +302,22 @@ def _place(tree: Path, dest: Path) -> None:
     # leaves a half-placed runtime beside the layers.
     staging = temp_path(dest)
     linker = _Linker()
+    found: dict[str, Any] = {}
     try:
         staging.mkdir()
-        for dirpath, dirnames, filenames in os.walk(tree):
-            folder = Path(dirpath)
-            out = staging / folder.relative_to(tree)
-            real_dirs = []
-            for name in dirnames:
-                path = folder / name
-                if path.is_symlink():
-                    (out / name).symlink_to(os.readlink(path))
-                else:
-                    (out / name).mkdir()
-                    real_dirs.append(name)
-            dirnames[:] = real_dirs
-            for name in filenames:
-                path = folder / name
-                if path.is_symlink():
-                    (out / name).symlink_to(os.readlink(path))
-                else:
-                    linker.place(path, out / name)
+        out = os.fspath(staging)
+        for rel, entry in _tree_entries(os.fspath(tree)):
+            found[rel] = described = _describe(entry)
+            target = f"{out}/{rel}"
+            if isinstance(described, str):
+                Path(target).symlink_to(described)
+            elif described is not None:
+                linker.place(entry.path, target)
+            elif entry.is_dir(follow_symlinks=False):
+                Path(target).mkdir()
+        if expected is not None and found != expected:
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
         staging.rename(dest)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -255,6 +325,7 @@ def _place(tree: Path, dest: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return True
 
 
 class _Linker:
@@ -264,7 +335,7 @@ class _Linker:
         self.reflink = _FICLONE is not None
         self.hardlink = True
 
-    def place(self, source: Path, target: Path) -> None:
+    def place(self, source: str, target: str) -> None:
         if self.reflink:
             if _reflink(source, target):
                 return
@@ -282,7 +353,7 @@ class _Linker:
 _FICLONE: int | None = 0x40049409 if sys.platform == "linux" else None
 
 
-def _reflink(source: Path, target: Path) -> bool:
+def _reflink(source: str, target: str) -> bool:
     import fcntl
 
     assert _FICLONE is not None
@@ -291,7 +362,7 @@ def _reflink(source: Path, target: Path) -> bool:
             with open(target, "xb") as dst:
                 fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
         except OSError:
-            target.unlink(missing_ok=True)
+            Path(target).unlink(missing_ok=True)
             return False
     shutil.copystat(source, target)
     return True

@@ -141,3 +141,20 @@ def test_a_deleted_stamp_or_layer_is_rebuilt(project: StackProject) -> None:
     assert result.stdout == "Build finished: 1 built, 2 unchanged.\n"
     assert (project.build_dir / "framework-fw").is_dir()
     settle(project)
+
+
+def test_no_memo_answer_while_another_command_holds_the_build_folder(
+    project: StackProject,
+) -> None:
+    from venvstacks.engine.runlock import folder_lock
+    from venvstacks.reporting import NullReporter
+
+    settle(project, "--no-wait")
+    with folder_lock(
+        project.build_dir, "build folder", wait=False, reporter=NullReporter()
+    ):
+        result, hit = build(project, "--no-wait")
+    assert not hit
+    assert result.returncode != 0
+    assert "another venvstacks command is using the build folder" in result.stderr
+    settle(project, "--no-wait")

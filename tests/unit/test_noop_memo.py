@@ -22,7 +22,9 @@ from venvstacks.engine.noop_memo import (
     memo_document,
     memo_path,
 )
+from venvstacks.engine.runlock import LOCK_NAME, folder_lock
 from venvstacks.plugins import PluginManager
+from venvstacks.reporting import NullReporter
 
 BASE = {
     "environ": {"HOME": "/home/u", "VENVSTACKS_JOBS": "2", "UV_INDEX_URL": "x"},
@@ -118,11 +120,16 @@ def watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     return paths
 
 
-def write_memo(paths: dict[str, Path], argv: list[str], text: str = "Nothing\n") -> str:
+def write_memo(
+    paths: dict[str, Path],
+    argv: list[str],
+    text: str = "Nothing\n",
+    locks: tuple[str, ...] = (),
+) -> str:
     found = invocation(argv)
     assert found is not None
     document = memo_document(
-        found.key, [(str(p), fingerprint(str(p))) for p in paths.values()], text
+        found.key, [(str(p), fingerprint(str(p))) for p in paths.values()], text, locks
     )
     target = Path(memo_path(found.key))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +186,8 @@ def test_memo_off_misses(watched: dict[str, Path], monkeypatch: pytest.MonkeyPat
         lambda d: json.dumps({**d, "watched": [[1, None]]}),
         lambda d: json.dumps({**d, "watched": [["a", None, 3]]}),
         lambda d: json.dumps({**d, "watched": "abc"}),
+        lambda d: json.dumps({k: v for k, v in d.items() if k != "locks"}),
+        lambda d: json.dumps({**d, "locks": [3]}),
         lambda d: "\udcff",
     ],
 )
@@ -189,6 +198,18 @@ def test_a_damaged_memo_is_ignored(
     document = json.loads(target.read_text())
     target.write_text(damage(document), errors="surrogateescape")
     assert answer(["build"]) is None
+
+
+def test_a_memo_is_not_used_while_another_command_holds_the_folder(
+    watched: dict[str, Path], tmp_path: Path
+) -> None:
+    build_dir = tmp_path / "build"
+    lock_file = str(build_dir / LOCK_NAME)
+    write_memo(watched, ["build"], locks=(lock_file,))
+    assert answer(["build"]) == "Nothing\n"  # no lock file yet: nobody holds it
+    with folder_lock(build_dir, "build folder", wait=False, reporter=NullReporter()):
+        assert answer(["build"]) is None
+    assert answer(["build"]) == "Nothing\n"
 
 
 def test_main_prints_the_memo_and_exits_without_click(

@@ -9,12 +9,15 @@ that hashes how the command was invoked, and holding
 * ``watched``: every path the engine's decision reads (spec, locks, modules, build
   stamps, layer folders, ``sys.path`` folders, this package) with its
   ``(st_ino, st_size, st_mtime_ns, st_ctime_ns)``, or ``null`` when it was missing;
+* ``locks``: the run lock files of the folders the command would lock (the build
+  folder's);
 * ``text``: what the run printed on stdout (``Nothing to do: ...``).
 
 The next identical invocation (:func:`answer`, called by the command line before it
-imports click) re-stats the watched paths; when every one is unchanged it prints the
-text and the process ends. Anything else (a changed or missing path, no memo, an
-unreadable memo, any error) falls through to the normal command, which decides again.
+imports click) re-stats the watched paths; when every one is unchanged and no other
+command holds one of the locks, it prints the text and the process ends. Anything
+else (a changed or missing path, a busy folder, no memo, an unreadable memo, any
+error) falls through to the normal command, which decides again.
 
 This module is the memo's reader and the home of its format. It imports only the
 standard library; the writer, which needs the loaded stack, is
@@ -40,6 +43,7 @@ __all__ = [
     "answer",
     "fingerprint",
     "invocation",
+    "lock_is_free",
     "memo_document",
     "memo_enabled",
     "memo_path",
@@ -47,7 +51,7 @@ __all__ = [
 ]
 
 #: Raise when the memo's content or the key's inputs change meaning.
-FORMAT = 1
+FORMAT = 2
 #: ``0``/``false``/``no``/``off`` turns the memo off (no reading, no writing).
 MEMO_ENV_VAR = "VENVSTACKS_NOOP_MEMO"
 #: A decision that reads more paths than this gets no memo (re-stating them all
@@ -144,7 +148,10 @@ def fingerprint(path: str) -> Fingerprint:
 
 
 def memo_document(
-    key: str, watched: Iterable[tuple[str, Fingerprint]], text: str
+    key: str,
+    watched: Iterable[tuple[str, Fingerprint]],
+    text: str,
+    locks: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON document of a memo (written by the engine, read by :func:`answer`)."""
     return {
@@ -152,7 +159,33 @@ def memo_document(
         "key": key,
         "text": text,
         "watched": [[path, None if fp is None else list(fp)] for path, fp in watched],
+        "locks": list(locks),
     }
+
+
+def lock_is_free(path: str) -> bool:
+    """Whether no command holds the run lock file ``path`` (see engine.runlock).
+
+    Run locks are ``flock`` locks; a shared lock is taken and dropped at once. Where
+    ``flock`` does not exist, the memo is not trusted.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True  # never locked (its folder is watched: it would have changed)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # also drops the shared lock
+    return True
 
 
 def _unchanged(document: Any, key: str) -> str | None:
@@ -164,6 +197,9 @@ def _unchanged(document: Any, key: str) -> str | None:
     text, watched = document.get("text"), document.get("watched")
     if not isinstance(text, str) or not isinstance(watched, list) or not watched:
         return None
+    locks = document.get("locks")
+    if not isinstance(locks, list) or not all(isinstance(x, str) for x in locks):
+        return None
     for entry in watched:
         path, recorded = entry
         if not isinstance(path, str):
@@ -171,6 +207,8 @@ def _unchanged(document: Any, key: str) -> str | None:
         now = fingerprint(path)
         if (None if now is None else list(now)) != recorded:
             return None
+    if not all(lock_is_free(path) for path in locks):
+        return None  # another command is changing things: wait for it, then decide
     return text
 
 

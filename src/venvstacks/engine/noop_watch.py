@@ -181,6 +181,7 @@ def record(stack: Stack, plan: OperationPlan, invocation: Invocation, text: str)
     are loaded (their hooks may decide differently next time), when the decision reads
     too many paths, or when the layers are not all current.
     """
+    from venvstacks.engine.runlock import LOCK_NAME
     from venvstacks.fsutil import replace_with
 
     if stack.plugins.plugin_names():
@@ -191,7 +192,8 @@ def record(stack: Stack, plan: OperationPlan, invocation: Invocation, text: str)
     watched = _snapshot(paths)
     if watched is None or not nothing_left_to_do(stack, plan):
         return False
-    document = memo_document(invocation.key, watched, text)
+    locks = [str(stack.build_dir / LOCK_NAME)]
+    document = memo_document(invocation.key, watched, text, locks)
     target = Path(memo_path(invocation.key))
     target.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(document, separators=(",", ":"))

@@ -2,9 +2,12 @@
 
 Builds the sample project once (into a temporary copy), then alternates, ``--runs``
 times: ``python -c "import rich_click"`` (the floor of any rich-click command line),
-``python -c "import venvstacks"`` and a no-op ``venvstacks build``. Prints medians of
+``python -c "import venvstacks"``, a no-op ``venvstacks build`` answered from its
+no-op memo (the normal case after one no-op run) and the same build with the memo
+turned off (``VENVSTACKS_NOOP_MEMO=0``: the engine decides). Prints medians of
 wall-clock and CPU time (user + system; steadier on a busy machine) and the difference
-from the floor (the target: at most 50 ms above it).
+from the floor (the target: at most 50 ms above it). The venvstacks cache folder
+(prepared runtimes, memos) is a temporary one.
 
     .venv/bin/python bench/noop_bench.py [--runs 15]
 """
@@ -23,6 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+Case = tuple[list[str], dict[str, str]]
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -45,33 +51,37 @@ def main() -> None:
     # Measure what users get: bytecode written once and reused (an editable install
     # has no .pyc until something writes them).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("VENVSTACKS_NOOP_MEMO", None)
     python = sys.executable
     with tempfile.TemporaryDirectory() as work:
+        env.setdefault("VENVSTACKS_CACHE_DIR", str(Path(work) / "cache"))
+        no_memo = {**env, "VENVSTACKS_NOOP_MEMO": "0"}
         project = Path(work) / "sample_project"
         shutil.copytree(ROOT / "sample_project", project)
         build = [python, "-m", "venvstacks", "-q", "build", "."]
         first = [*build[:-1], "--lock-if-needed", "."]
         subprocess.run(first, cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
-        cases = {
-            "import rich_click": [python, "-c", "import rich_click"],
-            "import venvstacks": [python, "-c", "import venvstacks"],
-            "no-op build": build,
+        cases: dict[str, Case] = {
+            "import rich_click": ([python, "-c", "import rich_click"], env),
+            "import venvstacks": ([python, "-c", "import venvstacks"], env),
+            "no-op build (memo)": (build, env),
+            "no-op build (no memo)": (build, no_memo),
         }
-        for command in cases.values():  # warm-up: bytecode, disk caches
-            timed(command, project, env)
+        for command, case_env in cases.values():  # warm-up: bytecode, caches, memo
+            timed(command, project, case_env)
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(args.runs):
-            for name, command in cases.items():
-                times[name].append(timed(command, project, env))
+            for name, (command, case_env) in cases.items():
+                times[name].append(timed(command, project, case_env))
     print(f"\nwhole-process times, median of {args.runs} alternating runs:")
-    print(f"{'':<20}{'wall':>9}{'vs floor':>10}{'CPU':>9}{'vs floor':>10}")
+    print(f"{'':<24}{'wall':>9}{'vs floor':>10}{'CPU':>9}{'vs floor':>10}")
     floor_wall = statistics.median(w for w, _ in times["import rich_click"])
     floor_cpu = statistics.median(c for _, c in times["import rich_click"])
     for name, values in times.items():
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
         print(
-            f"{name:<20}{wall * 1000:>7.0f}ms{(wall - floor_wall) * 1000:>+8.0f}ms"
+            f"{name:<24}{wall * 1000:>7.0f}ms{(wall - floor_wall) * 1000:>+8.0f}ms"
             f"{cpu * 1000:>7.0f}ms{(cpu - floor_cpu) * 1000:>+8.0f}ms"
         )
 

@@ -9,7 +9,10 @@ nothing heavy so that the command line can find it before loading anything else.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["CACHE_DIR_ENV_VAR", "cache_root", "cache_root_text"]
 
@@ -29,4 +32,6 @@ def cache_root_text() -> str:
 
 def cache_root() -> Path:
     """The venvstacks cache folder of this user."""
+    from pathlib import Path  # not at import: the memo reader avoids pathlib
+
     return Path(cache_root_text())

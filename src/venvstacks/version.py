@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 
 _DIST_PREFIX = "venvstacks-"
 
@@ -16,7 +15,9 @@ def tool_version() -> str:
 
     Read from the installed ``venvstacks-X.dist-info/METADATA`` found on ``sys.path``
     (what :func:`importlib.metadata.version` does, without importing that module and
-    its email parser: every command needs the version, most need nothing else of it).
+    its email parser: every command needs the version, most need nothing else of it;
+    and without :mod:`pathlib`: the no-op build memo's key needs it before anything
+    else is imported).
     """
     for entry in sys.path:
         try:
@@ -25,7 +26,7 @@ def tool_version() -> str:
         except OSError:
             continue
         for name in sorted(names):
-            found = _metadata_version(Path(name, "METADATA"))
+            found = _metadata_version(os.path.join(name, "METADATA"))
             if found:
                 return found
     return _slow_version()
@@ -35,9 +36,9 @@ def _is_our_dist_info(name: str) -> bool:
     return name.startswith(_DIST_PREFIX) and name.endswith(".dist-info")
 
 
-def _metadata_version(path: Path) -> str | None:
+def _metadata_version(path: str) -> str | None:
     try:
-        with path.open(encoding="utf-8") as stream:
+        with open(path, encoding="utf-8") as stream:
             for line in stream:
                 if line.startswith("Version:"):
                     return line.partition(":")[2].strip()

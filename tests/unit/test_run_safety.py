@@ -83,6 +83,31 @@ def test_nested_locks_of_one_process_do_not_wait(tmp_path: Path) -> None:
         pass
 
 
+def test_a_released_lock_can_be_taken_by_another_process(tmp_path: Path) -> None:
+    reporter = RecordingReporter()
+    with folder_lock(tmp_path, "build folder", wait=False, reporter=reporter):
+        pass
+    holder = hold_lock(tmp_path, 0.1)  # would block (and time out) if still held
+    assert holder.wait(timeout=30) == 0
+    assert holder.stdout is not None
+    holder.stdout.close()
+
+
+def test_without_flock_the_filelock_package_takes_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import filelock  # noqa: F401  (imported with fcntl, before fcntl is hidden)
+
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on Windows
+    reporter = RecordingReporter()
+    folder = tmp_path / "nfs"
+    with (
+        folder_lock(folder, "build folder", wait=False, reporter=reporter),
+        folder_lock(folder, "build folder", wait=False, reporter=reporter),
+    ):
+        assert (folder / LOCK_NAME).exists()
+
+
 def test_temporary_files_live_in_one_folder_and_are_swept(tmp_path: Path) -> None:
     root = tmp_path / "build"
     (root / TEMP_DIR_NAME).mkdir(parents=True)

@@ -133,7 +133,9 @@ pass_state = click.make_pass_decorator(CliState, ensure=True)
 _EPILOG = (
     "Every option of a command can also be set as VENVSTACKS_<OPTION> (for example "
     "VENVSTACKS_RUNTIME_SOURCE=local, VENVSTACKS_JOBS=2); also VENVSTACKS_PLUGINS, "
-    "VENVSTACKS_VERBOSE=N and VENVSTACKS_QUIET=1. " + exit_codes_text()
+    "VENVSTACKS_VERBOSE=N and VENVSTACKS_QUIET=1. VENVSTACKS_CACHE_DIR is the cache "
+    "folder (prepared runtimes, no-op build memos); VENVSTACKS_NOOP_MEMO=0 makes a "
+    "repeated no-op build decide again instead of using its memo. " + exit_codes_text()
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +34,13 @@ from venvstacks.cli.options import (
     tag_outputs_option,
 )
 from venvstacks.cli.publish import publish_with
-from venvstacks.cli.summary import print_build_report, print_publish_report
+from venvstacks.cli.summary import (
+    nothing_to_do_text,
+    print_build_report,
+    print_publish_report,
+)
 from venvstacks.engine.results import BuildReport, PublishReport
+from venvstacks.errors import VenvStacksError
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,43 @@ _related = compose(
 )
 
 
+#: Options after which a build's output is more than its one-line summary, or after
+#: which the next identical run is not a no-op.
+_NOT_MEMOISED = ("show", "show_only", "json", "and_publish", "dry_run", "clean")
+
+
+def _remember_nothing_to_do(
+    state: CliState, params: dict[str, Any], stack: Any, plan: Any, report: BuildReport
+) -> None:
+    """Let the engine memoise "nothing to do" for the next identical command.
+
+    Only when this command was started by ``main()`` (which looked for a memo), the
+    build succeeded printing nothing but its summary and "built" lines, no lock was
+    made or checked with uv, and no option changes what the next run prints or does
+    (see :mod:`venvstacks.engine.noop_memo`).
+    """
+    from venvstacks.cli.render import RichReporter
+    from venvstacks.engine.noop_memo import started
+
+    invocation = started()
+    if invocation is None or state.verbosity > 0 or not params["build_step"]:
+        return
+    if any(params.get(name) for name in _NOT_MEMOISED):
+        return
+    if stack.spec.warnings or plan.warnings:
+        return
+    if not isinstance(stack.reporter, RichReporter) or stack.reporter.remarks:
+        return
+    if report.locks is not None and any(
+        r.outcome != "skipped" for r in report.locks.layers
+    ):
+        return
+    current = sum(1 for r in report.layers if r.outcome in ("built", "unchanged"))
+    # A memo is only a shortcut: the build itself succeeded, whatever happens here.
+    with contextlib.suppress(OSError, ValueError, VenvStacksError):
+        stack.record_noop_memo(plan, invocation, nothing_to_do_text(current) + "\n")
+
+
 @cli.command(epilog=SPEC_HELP)
 @spec_argument
 @base_options
@@ -119,6 +162,8 @@ def build(state: CliState, /, spec: str, **params: Any) -> None:
         if params["and_publish"]:
             force = params["force"] or params["clean"]
             published = publish_with(stack, output, {**params, "force": force}, plan)
+        else:
+            _remember_nothing_to_do(state, params, stack, plan, built)
         return _BuildResult(built, published)
 
     def render(result: _BuildResult) -> None:

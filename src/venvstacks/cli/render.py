@@ -51,6 +51,9 @@ class RichReporter:
         self._active: dict[str, str] = {}
         self._data_task: TaskID | None = None
         self._data: dict[str, tuple[int, int]] = {}
+        #: Lines printed besides "built" results: notes, warnings, uv output...
+        #: (a build that printed any is not memoised as "nothing to do").
+        self.remarks = 0
 
     def __enter__(self) -> RichReporter:
         return self
@@ -69,7 +72,8 @@ class RichReporter:
             self._progress = None
             self._task = None
 
-    def _print(self, text: str) -> None:
+    def _print(self, text: str, *, remark: bool = True) -> None:
+        self.remarks += remark
         target = self._progress.console if self._progress is not None else self.console
         target.print(text, highlight=False, soft_wrap=True)
 
@@ -127,7 +131,8 @@ class RichReporter:
                 detail = f" ({escape(event.detail)})" if event.detail else ""
                 self._print(
                     f"[{style}]{mark} {event.step} {escape(event.layer)}{detail} "
-                    f"[dim]{event.seconds:.1f}s[/][/]"
+                    f"[dim]{event.seconds:.1f}s[/][/]",
+                    remark=event.outcome != "done",
                 )
         elif isinstance(event, DataProgress):
             self._show_data(event)

@@ -31,14 +31,17 @@ def print_lock_report(state: CliState, report: LockReport) -> None:
     )
 
 
+def nothing_to_do_text(count: int) -> str:
+    """What a build with nothing to do prints (also kept in its no-op memo)."""
+    return f"Nothing to do: all {count} layer(s) are up to date."
+
+
 def print_build_report(state: CliState, report: BuildReport) -> None:
     """Summarise a build run."""
     outcomes = [r.outcome for r in report.layers]
     if report.nothing_to_do:
         built = sum(1 for o in outcomes if o == "unchanged")
-        state.out.print(
-            f"Nothing to do: all {built} layer(s) are up to date.", highlight=False
-        )
+        state.out.print(nothing_to_do_text(built), highlight=False)
         return
     lock_part = ""
     if report.locks is not None and report.locks.changed:

@@ -98,9 +98,14 @@ class BuildFolder:
 
     # -- build stamps ------------------------------------------------------------------
 
+    @property
+    def state_dir(self) -> Path:
+        """The folder of build stamps."""
+        return self.root / STATE_DIR
+
     def stamp_path(self, env_name: str) -> Path:
         """Where a layer's build stamp lives."""
-        return self.root / STATE_DIR / f"{env_name}.json"
+        return self.state_dir / f"{env_name}.json"
 
     def read_stamp(self, env_name: str) -> BuildStamp | None:
         """A layer's build stamp, or None."""

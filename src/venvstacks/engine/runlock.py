@@ -4,21 +4,25 @@ Every command that writes the build folder (lock, build, publish, local-export) 
 an exclusive lock on it for its whole run, and publish and local-export also lock
 their output folder (always in that order, so two commands never wait on each other).
 A second command on the same folder waits, saying so, or fails at once when asked
-not to wait. Locks are taken with the ``filelock`` package on a hidden lock file in
-the folder; they are reentrant within one process, so a command that runs another
-(``build --publish``) does not wait on itself.
+not to wait. Locks are ``flock`` locks on a hidden lock file in the folder (what the
+``filelock`` package takes on Unix, so the two see each other); they are reentrant
+within one process, so a command that runs another (``build --publish``) does not wait
+on itself. ``fcntl`` is used directly because every command takes a lock and
+``filelock`` costs more to import than a no-op build spends deciding; where ``flock``
+is missing (Windows, some network file systems), ``filelock`` takes the lock.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from venvstacks import cancel
 from venvstacks.errors import BusyError
@@ -35,14 +39,102 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: How often a waiting command tries the lock again.
+POLL_SECONDS = 0.1
+
+_BUSY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES)
+
+
+class _RunLock:
+    """An exclusive lock on one lock file, reentrant within this process.
+
+    One object per lock file (see :func:`_run_lock`): threads of one command share it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._mutex = threading.Lock()
+        self._count = 0
+        self._fd: int | None = None
+        self._fallback: Any = None  # a filelock.FileLock where flock is missing
+
+    def try_acquire(self) -> bool:
+        """Take the lock (or one more level of it) if nobody else holds it."""
+        with self._mutex:
+            if self._count:
+                self._count += 1
+                return True
+            if self._fallback is None and self._flock():
+                self._count = 1
+                return True
+            if self._fallback is None:
+                return False
+            return self._fallback_acquire()
+
+    def _flock(self) -> bool:
+        """Take the ``flock``; False when held elsewhere (or flock is missing)."""
+        try:
+            import fcntl
+        except ImportError:
+            return self._use_fallback()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in _BUSY:
+                return False
+            return self._use_fallback()  # ENOSYS, ENOLCK: no flock on this file system
+        self._fd = fd
+        return True
+
+    def _use_fallback(self) -> bool:
+        from filelock import FileLock
+
+        self._fallback = FileLock(self.path, is_singleton=True, thread_local=False)
+        return False
+
+    def _fallback_acquire(self) -> bool:
+        from filelock import Timeout
+
+        try:
+            self._fallback.acquire(timeout=0)
+        except Timeout:
+            return False
+        self._count = 1
+        return True
+
+    def release(self) -> None:
+        """Give up one level of the lock; the last one unlocks the file."""
+        with self._mutex:
+            self._count -= 1
+            if self._count:
+                return
+            if self._fd is not None:
+                fd, self._fd = self._fd, None
+                os.close(fd)  # closing the file drops the flock
+            elif self._fallback is not None:
+                self._fallback.release()
+
+
+_LOCKS: dict[str, _RunLock] = {}
+_LOCKS_MUTEX = threading.Lock()
+
+
+def _run_lock(path: Path) -> _RunLock:
+    key = os.path.abspath(path)
+    with _LOCKS_MUTEX:
+        return _LOCKS.setdefault(key, _RunLock(key))
+
+
 @contextmanager
 def folder_lock(
     folder: Path, what: str, *, wait: bool, reporter: Reporter
 ) -> Iterator[None]:
     """Hold the run lock of ``folder`` (created if needed) for the ``with`` body."""
     make_folder(folder, f"create the {what}")
-    lock = FileLock(os.fspath(folder / LOCK_NAME), is_singleton=True, thread_local=False)
-    if not _try_acquire(lock):
+    lock = _run_lock(folder / LOCK_NAME)
+    if not lock.try_acquire():
         if not wait:
             raise BusyError(
                 f"another venvstacks command is using the {what} {str(folder)!r}",
@@ -55,21 +147,14 @@ def folder_lock(
                 f"{folder} to finish...",
             )
         )
-        while not _try_acquire(lock, timeout=0.2):
+        while not lock.try_acquire():
             cancel.check()
+            time.sleep(POLL_SECONDS)
     try:
         with scratch_root(folder):
             yield
     finally:
         lock.release()
-
-
-def _try_acquire(lock: FileLock, timeout: float = 0) -> bool:
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
-        return False
-    return True
 
 
 def exclusive(

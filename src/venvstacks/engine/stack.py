@@ -10,6 +10,7 @@ from pathlib import Path
 
 from venvstacks.engine.build_folder import BuildFolder, LayerState, default_build_dir
 from venvstacks.engine.guards import check_folder_apart, check_local_wheels
+from venvstacks.engine.noop_memo import Invocation
 from venvstacks.engine.options import EngineOptions
 from venvstacks.engine.results import BuildReport, LockReport, PublishReport
 from venvstacks.engine.runlock import exclusive
@@ -281,6 +282,20 @@ class Stack:
             clean=plan.build_forced() if clean else frozenset(),
         )
         return BuildReport(report.layers, locks)
+
+    @one_session
+    def record_noop_memo(
+        self, plan: OperationPlan, invocation: Invocation, text: str
+    ) -> bool:
+        """After a successful ``build(plan=plan)``: memoise its next run's answer.
+
+        ``text`` is what that run would print. Writes the no-op memo of ``invocation``
+        when building ``plan`` again would find nothing to do (see
+        :mod:`venvstacks.engine.noop_watch`); returns whether it did.
+        """
+        from venvstacks.engine.noop_watch import record
+
+        return record(self, plan, invocation, text)
 
     @exclusive
     @one_session

@@ -122,8 +122,8 @@ def test_dynlib_check_passes_linked_layers_and_fails_the_excluded_one(
 ) -> None:
     from venvstacks.checks.dynlib import check_dynlib
     from venvstacks.checks.model import LayerFolder
-    from venvstacks.layers.builder import read_runtime_shape
     from venvstacks.layers.dynlibs import provider_layers
+    from venvstacks.layers.layout import read_runtime_shape
 
     spec = dynlib_project.stack().spec
     root = dynlib_project.build_dir

@@ -29,8 +29,7 @@ from typing import Any
 
 from venvstacks._injected.schema import BuildStamp
 from venvstacks.fsutil import replace_with
-from venvstacks.layers.builder import read_runtime_shape
-from venvstacks.layers.layout import RuntimeShape
+from venvstacks.layers.layout import RuntimeShape, read_runtime_shape
 from venvstacks.lock.files import LockMetadata
 
 #: The build folder's name next to the spec, unless ``--build-dir`` says otherwise.

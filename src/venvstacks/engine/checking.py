@@ -297,8 +297,8 @@ class StackCheck:
 
     def _dynlib(self, folder: LayerFolder) -> CheckResult:
         from venvstacks.checks.dynlib import check_dynlib
-        from venvstacks.layers.builder import read_runtime_shape
         from venvstacks.layers.dynlibs import provider_layers
+        from venvstacks.layers.layout import read_runtime_shape
 
         spec = self.stack.spec
         layer = spec.layer(folder.env_name)

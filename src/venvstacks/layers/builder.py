@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from venvstacks._injected.schema import LAYER_CONFIG_PATH
 from venvstacks.errors import BuildError
 from venvstacks.layers.layout import (
     LayerLayout,
     RuntimeShape,
     layout_for,
-    runtime_shape_from_config,
+    read_runtime_shape,
 )
 from venvstacks.plugins.context import LayerContext
 from venvstacks.plugins.manager import PluginManager
@@ -35,15 +33,6 @@ class BuildSettings:
     runtime_work_dir: Path
     find_links: tuple[Path, ...] = ()
     no_index: bool = False
-
-
-def read_runtime_shape(env_dir: Path) -> RuntimeShape | None:
-    """The shape of a built runtime layer, from its layer config (None if absent)."""
-    try:
-        config = json.loads((env_dir / LAYER_CONFIG_PATH).read_text("utf-8"))
-        return runtime_shape_from_config(config)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _sync(

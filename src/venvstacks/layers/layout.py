@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from venvstacks._injected.schema import LayerConfig
+from venvstacks._injected.schema import LAYER_CONFIG_PATH, LayerConfig
 from venvstacks.platforms.formats import DYNLIB_FOLDER
 from venvstacks.spec.model import ApplicationSpec, LayerSpec, RuntimeSpec, StackSpec
 from venvstacks.spec.runtime_version import minor_version
@@ -150,6 +151,15 @@ def layout_for(
         pylib_dirs=tuple(pylib_dirs),
         launch_module=launch,
     )
+
+
+def read_runtime_shape(env_dir: Path) -> RuntimeShape | None:
+    """The shape of a built runtime layer, from its layer config (None if absent)."""
+    try:
+        config = json.loads((env_dir / LAYER_CONFIG_PATH).read_text("utf-8"))
+        return runtime_shape_from_config(config)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def runtime_shape_from_config(config: Mapping[str, Any]) -> RuntimeShape:

@@ -2,9 +2,17 @@
 
 The issue's target for parallel xz is relative to publishing *before* it (one xz
 stream per archive, compressed on one thread, no shipped bytecode). This runs the
-same stack (numpy + scipy: one dominant layer) through both command lines, each in
-its own copy of the project, locked and built once, then alternates ``--runs``
-rounds of forced publishes:
+same stack through both command lines, each in its own copy of the project, locked
+and built once, then alternates ``--runs`` rounds of forced publishes. Stacks
+(``--stack``):
+
+* ``layered`` (default): the numpy + scipy stack of ``publish_bench.py``: runtime
+  46 MB, numpy 59 MB, scipy 115 MB (the baseline already compresses two layers at
+  once on two CPUs, so splitting the largest gains less);
+* ``dominant``: one framework holding numpy, scipy, pandas and scikit-learn over a
+  runtime without packages: one layer is most of the bytes.
+
+Cases:
 
 * ``baseline``: ``BASELINE_PYTHON -m venvstacks publish --force --format xz``;
 * ``now, --no-bytecode``: this checkout, same archive content as the baseline;
@@ -34,6 +42,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from publish_bench import APP, SPEC
 
+DOMINANT_SPEC = """
+[[runtimes]]
+name = "cpython-3.11"
+python_implementation = "cpython@3.11"
+platforms = ["linux_x86_64"]
+requirements = []
+
+[[frameworks]]
+name = "ml"
+runtime = "cpython-3.11"
+requirements = ["numpy", "scipy", "pandas", "scikit-learn"]
+
+[[applications]]
+name = "solve"
+launch_module = "solve.py"
+frameworks = ["ml"]
+requirements = ["scipy"]
+
+[tool.uv]
+exclude-newer = "2025-09-01T00:00:00Z"
+"""
+STACKS = {"layered": SPEC, "dominant": DOMINANT_SPEC}
+
 
 def archives(out: Path) -> tuple[int, str]:
     """Total bytes and one hash of every archive in ``out``."""
@@ -51,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", required=True, help="Python of the other install")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stack", choices=sorted(STACKS), default="layered")
     args = parser.parse_args()
     env = {**os.environ, "VENVSTACKS_RUNTIME_SOURCE": "local"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -60,7 +92,7 @@ def main() -> None:
         for name, python in pythons.items():
             project = work / name
             project.mkdir()
-            (project / "venvstacks.toml").write_text(SPEC)
+            (project / "venvstacks.toml").write_text(STACKS[args.stack])
             (project / "solve.py").write_text(APP)
             command = [python, "-m", "venvstacks", "-q"]
             subprocess.run([*command, "lock", "."], cwd=project, env=env, check=True)

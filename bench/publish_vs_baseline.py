@@ -122,7 +122,7 @@ def main() -> None:
     base_bytes = next(iter(outputs["baseline"]))[0]
     cores = os.cpu_count() or 1
     print(
-        f"\npublish --format xz, numpy + scipy stack, median of {args.runs}, {cores} CPUs:"
+        f"\npublish --format xz, {args.stack} stack, median of {args.runs}, {cores} CPUs:"
     )
     for name, values in times.items():
         median = statistics.median(values)

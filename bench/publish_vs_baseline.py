@@ -83,6 +83,11 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="Python of the other install")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stack", choices=sorted(STACKS), default="layered")
+    parser.add_argument(
+        "--same-content-only",
+        action="store_true",
+        help="only the baseline and 'now, --no-bytecode' (the same archive content)",
+    )
     args = parser.parse_args()
     env = {**os.environ, "VENVSTACKS_RUNTIME_SOURCE": "local"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -104,6 +109,10 @@ def main() -> None:
             "now": (sys.executable, "now", []),
             "now, -j 1": (sys.executable, "now", ["-j", "1"]),
         }
+        if args.same_content_only:
+            cases = {
+                k: v for k, v in cases.items() if k in ("baseline", "now, --no-bytecode")
+            }
         times: dict[str, list[float]] = {name: [] for name in cases}
         outputs: dict[str, set[tuple[int, str]]] = {name: set() for name in cases}
         for _ in range(args.runs):
@@ -131,8 +140,9 @@ def main() -> None:
             f"{name:<22}{median:>8.1f} s{median / base:>8.2f}x baseline"
             f"{size / 1e6:>9.1f} MB{size / base_bytes:>8.3f}x bytes"
         )
-    same = len(outputs["now"] | outputs["now, -j 1"]) == 1
-    print(f"archives of 'now' and 'now, -j 1' identical: {same}")
+    if "now" in outputs:
+        same = len(outputs["now"] | outputs["now, -j 1"]) == 1
+        print(f"archives of 'now' and 'now, -j 1' identical: {same}")
 
 
 if __name__ == "__main__":

@@ -109,3 +109,28 @@ def test_archives_are_the_same_for_any_thread_count(
     with tarfile.open(results[0].path) as archive:
         names = archive.getnames()
     assert "src/pkg/m39.py" in names
+
+
+def test_blocks_of_heavier_archives_are_compressed_first() -> None:
+    import threading
+
+    from venvstacks.archive._blocks import _PriorityPool
+
+    pool = _PriorityPool(1)
+    gate = threading.Event()
+    ran: list[bytes] = []
+
+    def blocked(data: bytes) -> bytes:
+        gate.wait(10)
+        return data
+
+    def record(data: bytes) -> bytes:
+        ran.append(data)
+        return data
+
+    first = pool.submit(0, blocked, b"busy")  # holds the only worker
+    light = [pool.submit(-1, record, b"light-%d" % i) for i in range(2)]
+    heavy = [pool.submit(-100, record, b"heavy-%d" % i) for i in range(2)]
+    gate.set()
+    assert [f.result(10) for f in [first, *light, *heavy]]
+    assert ran == [b"heavy-0", b"heavy-1", b"light-0", b"light-1"]

@@ -17,14 +17,16 @@ thread or eight.
 
 from __future__ import annotations
 
+import itertools
 import lzma
 import os
+import queue
 import struct
 import threading
 import zlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Protocol
 
 from venvstacks import cancel
@@ -44,7 +46,46 @@ class _Sink(Protocol):
     def write(self, data: bytes) -> object: ...
 
 
-def _shared_pool() -> ThreadPoolExecutor:
+class _PriorityPool:
+    """Compression threads taking the most urgent block first (then the oldest).
+
+    Blocks of the largest archive go first: when several archives are written at
+    once, the small ones fill the CPUs the largest leaves idle (between its blocks
+    and at its end) instead of finishing early and leaving its last blocks alone.
+    Only the order of work changes, never a block's bytes.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._queue: queue.PriorityQueue[
+            tuple[int, int, Future[bytes], Callable[[bytes], bytes], bytes]
+        ] = queue.PriorityQueue()
+        self._order = itertools.count()
+        for index in range(workers):
+            threading.Thread(
+                target=self._work, name=f"venvstacks-compress-{index}", daemon=True
+            ).start()
+
+    def submit(
+        self, priority: int, compress: Callable[[bytes], bytes], block: bytes
+    ) -> Future[bytes]:
+        """Queue one block; lower ``priority`` values run first."""
+        future: Future[bytes] = Future()
+        self._queue.put((priority, next(self._order), future, compress, block))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _priority, _order, future, compress, block = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(compress(block))
+            except BaseException as exc:  # handed to the archive's writer
+                future.set_exception(exc)
+            del block
+
+
+def _shared_pool() -> _PriorityPool:
     """One pool of compression threads (one per CPU) shared by every archive.
 
     Archives written in parallel share it, so the process never compresses more
@@ -53,13 +94,11 @@ def _shared_pool() -> ThreadPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(
-                max(1, os.cpu_count() or 1), thread_name_prefix="venvstacks-compress"
-            )
+            _POOL = _PriorityPool(max(1, os.cpu_count() or 1))
         return _POOL
 
 
-_POOL: ThreadPoolExecutor | None = None
+_POOL: _PriorityPool | None = None
 _POOL_LOCK = threading.Lock()
 
 
@@ -68,7 +107,9 @@ class BlockCompressor:
 
     ``write`` accepts data of any length; ``close`` compresses the last (short)
     block, writes everything and the format's trailer. ``threads`` is how many
-    blocks of this archive may be in the pool at once (1: compress inline).
+    blocks of this archive may be in the pool at once (1: compress inline);
+    ``weight`` (the archive's expected input size) puts the blocks of heavier
+    archives first in the shared pool.
     """
 
     def __init__(
@@ -77,7 +118,9 @@ class BlockCompressor:
         block_size: int,
         compress: Callable[[bytes], bytes],
         threads: int,
+        weight: int = 0,
     ) -> None:
+        self._priority = -weight
         self._sink = sink
         self._block_size = block_size
         self._compress = compress
@@ -119,7 +162,7 @@ class BlockCompressor:
         # Bounded memory: wait for the oldest block before queueing too many.
         while len(self._pending) >= self._threads:
             self._emit(self._pending.popleft().result())
-        self._pending.append(_shared_pool().submit(self._compress, block))
+        self._pending.append(_shared_pool().submit(self._priority, self._compress, block))
 
     def _emit(self, compressed: bytes) -> None:
         self._sink.write(compressed)
@@ -166,13 +209,19 @@ class GzipBlocks(BlockCompressor):
     """gzip as one member per block."""
 
     def __init__(
-        self, sink: _Sink, level: int, threads: int, block_size: int | None = None
+        self,
+        sink: _Sink,
+        level: int,
+        threads: int,
+        block_size: int | None = None,
+        weight: int = 0,
     ) -> None:
         super().__init__(
             sink,
             block_size or GZ_BLOCK_SIZE,
             lambda data: _gzip_member(data, level),
             threads,
+            weight,
         )
         self.empty_block = True  # like gzip, an empty input is one empty member
 
@@ -226,11 +275,18 @@ class XzBlocks(BlockCompressor):
     """One ``.xz`` stream (CRC64 checks) made of independently compressed blocks."""
 
     def __init__(
-        self, sink: _Sink, preset: int, threads: int, block_size: int | None = None
+        self,
+        sink: _Sink,
+        preset: int,
+        threads: int,
+        block_size: int | None = None,
+        weight: int = 0,
     ) -> None:
         self._records: list[tuple[int, int]] = []
         self._preset = preset
-        super().__init__(sink, block_size or XZ_BLOCK_SIZE, self._compress_block, threads)
+        super().__init__(
+            sink, block_size or XZ_BLOCK_SIZE, self._compress_block, threads, weight
+        )
         flags = bytes([0, _XZ_CHECK_CRC64])
         self._flags = flags
         sink.write(_XZ_MAGIC + flags + struct.pack("<I", zlib.crc32(flags)))

@@ -73,11 +73,13 @@ class _Compressor(Protocol):
     def close(self) -> None: ...
 
 
-def _open_compressor(kind: str, sink: HashingSink, threads: int) -> _Compressor:
+def _open_compressor(
+    kind: str, sink: HashingSink, threads: int, weight: int
+) -> _Compressor:
     if kind == "xz":
-        return XzBlocks(sink, XZ_PRESET, threads)
+        return XzBlocks(sink, XZ_PRESET, threads, weight=weight)
     if kind == "gz":
-        return GzipBlocks(sink, GZ_LEVEL, threads)
+        return GzipBlocks(sink, GZ_LEVEL, threads, weight=weight)
     if kind == "zst":
         # Always the multi-threaded mode (at least one worker): its output does not
         # depend on the number of workers, while the single-threaded mode's differs.
@@ -96,8 +98,11 @@ class BlockFeeder:
     its writes, so the compressed bytes can only depend on the tar bytes.
     """
 
-    def __init__(self, kind: str, sink: HashingSink, threads: int = 1) -> None:
-        self._compressor = _open_compressor(kind, sink, threads)
+    def __init__(
+        self, kind: str, sink: HashingSink, threads: int = 1, weight: int = 0
+    ) -> None:
+        """``weight``: the expected tar size (heavier archives compress first)."""
+        self._compressor = _open_compressor(kind, sink, threads, weight)
         self._buffer = bytearray()
         self._offset = 0
 

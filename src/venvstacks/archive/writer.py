@@ -81,6 +81,7 @@ class _Entry:
     path: str
     kind: _Kind
     target: str = ""
+    size: int = 0
 
 
 def _sort_key(entry: _Entry) -> bytes:
@@ -122,7 +123,8 @@ def _scan_tree(
                 name = f"{rel_dir}/{item.name}" if rel_dir else item.name
                 if exclude is not None and exclude(name):
                     continue
-                mode = item.stat(follow_symlinks=False).st_mode
+                st = item.stat(follow_symlinks=False)
+                mode = st.st_mode
                 if stat.S_ISLNK(mode):
                     target = os.readlink(item.path)
                     _check_link(name, target, top_name)
@@ -131,7 +133,7 @@ def _scan_tree(
                     entries.append(_Entry(name, item.path, "dir"))
                     pending.append((name, item.path))
                 elif stat.S_ISREG(mode):
-                    entries.append(_Entry(name, item.path, "file"))
+                    entries.append(_Entry(name, item.path, "file", size=st.st_size))
                 else:
                     raise ArchiveError(
                         f"{top_name}/{name} is not a file, folder or symlink",
@@ -325,7 +327,8 @@ def write_archive(
             if fmt == "zip":
                 count = _write_zip(entries, job, sink)
             else:
-                feeder = BlockFeeder(fmt, sink, workers)
+                weight = sum(entry.size for entry in entries)
+                feeder = BlockFeeder(fmt, sink, workers, weight)
                 count = _write_tar(entries, job, feeder)
                 feeder.close()
             sink.flush()

@@ -29,6 +29,7 @@ from pathlib import Path
 from venvstacks.errors import ArchiveError
 from venvstacks.fsutil import write_text_if_changed
 from venvstacks.layers.layout import LayerLayout
+from venvstacks.pycompile import compileall_command
 
 #: How the shipped ``.pyc`` files are validated at import (``compileall`` spelling).
 INVALIDATION_MODE = "unchecked-hash"
@@ -66,21 +67,12 @@ def compile_layer(layer_dir: Path, python: Path, folders: list[str]) -> list[str
     :raises ArchiveError: when the interpreter cannot be run.
     """
     targets = [os.fspath(layer_dir / folder) for folder in folders]
-    command = [
-        os.fspath(python),
-        "-I",
-        "-S",
-        "-m",
-        "compileall",
-        "-qq",  # files that do not compile (Python 2 templates...) are skipped
-        "-j",
-        "0",
-        "--invalidation-mode",
-        INVALIDATION_MODE,
-        "-s",
-        os.fspath(layer_dir.parent),
-        *targets,
-    ]
+    command = compileall_command(
+        python,
+        targets,
+        invalidation_mode=INVALIDATION_MODE,
+        strip_prefix=os.fspath(layer_dir.parent),
+    )
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:

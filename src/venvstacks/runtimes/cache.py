@@ -47,6 +47,7 @@ from venvstacks.cachedir import CACHE_DIR_ENV_VAR, cache_root
 from venvstacks.errors import BuildError
 from venvstacks.fsutil import temp_path
 from venvstacks.platforms import elf
+from venvstacks.pycompile import compileall_command
 from venvstacks.runtimes.adopt import STDLIB_TEST_DIRS, adopt_runtime
 from venvstacks.runtimes.model import AdoptedRuntime
 
@@ -257,18 +258,7 @@ def _precompile(tree: Path, adopted: AdoptedRuntime) -> None:
     Only a speed-up: a module that does not compile (a few data files look like
     Python) or an interpreter that cannot run leaves the entry as good as before.
     """
-    python = tree / adopted.python
-    command = [
-        os.fspath(python),
-        "-I",
-        "-S",
-        "-m",
-        "compileall",
-        "-qq",
-        "-j",
-        "0",
-        os.fspath(tree / adopted.stdlib),
-    ]
+    command = compileall_command(tree / adopted.python, [os.fspath(tree / adopted.stdlib)])
     with contextlib.suppress(OSError):
         subprocess.run(
             command,

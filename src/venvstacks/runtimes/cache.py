@@ -155,18 +155,21 @@ def prepare_runtime(installed_prefix: Path, version: str, dest: Path) -> Adopted
     if not cache_enabled():
         return adopt_runtime(installed_prefix, version, dest)
     entry = cache_root() / "runtimes" / runtime_key(installed_prefix, version)
-    recorded = _read_entry(entry)
-    if recorded is not None:
-        adopted, files = recorded
-        # The entry is checked while it is placed (one walk): a file that changed
-        # since the entry was made discards the entry, and it is made again.
-        if _place(entry / _TREE, dest, files):
-            return adopted
+    # The entry is checked while it is placed (one walk): a file that changed since
+    # the entry was made discards the entry, and it is made again, once.
+    for _attempt in range(2):
+        recorded = _read_entry(entry)
+        if recorded is None:
+            _make_entry(installed_prefix, version, entry)
+            recorded = _read_entry(entry)
+        if recorded is not None and _place(entry / _TREE, dest, recorded[1]):
+            return recorded[0]
         _discard(entry)
-    adopted = _make_entry(installed_prefix, version, entry)
-    if not _place(entry / _TREE, dest, None):  # pragma: no cover - _place raises
-        raise BuildError(f"cannot copy the cached runtime to {dest}")
-    return adopted
+    raise BuildError(
+        f"the runtime cache entry {entry} changed while it was being used",
+        hint=f"Run the build again, or set {RUNTIME_CACHE_ENV_VAR}=0 to build "
+        "without the cache.",
+    )
 
 
 def _read_entry(entry: Path) -> tuple[AdoptedRuntime, dict[str, Any]] | None:
@@ -211,7 +214,12 @@ def _manifest(tree: Path) -> dict[str, Any]:
     return {rel: _describe(entry) for rel, entry in _tree_entries(os.fspath(tree))}
 
 
-def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRuntime:
+def _make_entry(installed_prefix: Path, version: str, entry: Path) -> None:
+    """Adopt and precompile into a temporary sibling, then rename it to ``entry``.
+
+    When a concurrent run renamed its entry first, that one is kept (the caller
+    checks it while placing it).
+    """
     temp = entry.with_name(f".{entry.name}.{secrets.token_hex(4)}.tmp")
     try:
         temp.mkdir(parents=True)
@@ -233,12 +241,8 @@ def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRun
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
-            # Another process finished first: use its entry if it is whole.
+            # Another process finished first: its entry is used.
             shutil.rmtree(temp, ignore_errors=True)
-            theirs = _read_entry(entry)
-            if theirs is not None and _manifest(entry / _TREE) == theirs[1]:
-                return theirs[0]
-            temp.rename(entry)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
         raise BuildError(
@@ -249,7 +253,6 @@ def _make_entry(installed_prefix: Path, version: str, entry: Path) -> AdoptedRun
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    return adopted
 
 
 def _precompile(tree: Path, adopted: AdoptedRuntime) -> None:

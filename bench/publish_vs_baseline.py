@@ -10,7 +10,11 @@ and built once, then alternates ``--runs`` rounds of forced publishes. Stacks
   46 MB, numpy 59 MB, scipy 115 MB (the baseline already compresses two layers at
   once on two CPUs, so splitting the largest gains less);
 * ``dominant``: one framework holding numpy, scipy, pandas and scikit-learn over a
-  runtime without packages: one layer is most of the bytes.
+  runtime without packages: one layer is most of the bytes;
+* ``torch``: one framework holding PyTorch (the CPU build, 2.13.0+cpu, about 750 MB
+  installed) over a runtime without packages: the case venvstacks exists for. Needs
+  ``--local-wheels DIR``, a folder holding that wheel (uv takes it from there; PyPI's
+  ``torch`` is the multi-GB CUDA build).
 
 Cases:
 
@@ -63,7 +67,25 @@ requirements = ["scipy"]
 [tool.uv]
 exclude-newer = "2025-09-01T00:00:00Z"
 """
-STACKS = {"layered": SPEC, "dominant": DOMINANT_SPEC}
+TORCH_SPEC = """
+[[runtimes]]
+name = "cpython-3.11"
+python_implementation = "cpython@3.11"
+platforms = ["linux_x86_64"]
+requirements = []
+
+[[frameworks]]
+name = "torch"
+runtime = "cpython-3.11"
+requirements = ["torch==2.13.0+cpu"]
+
+[[applications]]
+name = "solve"
+launch_module = "solve.py"
+frameworks = ["torch"]
+requirements = ["torch"]
+"""
+STACKS = {"layered": SPEC, "dominant": DOMINANT_SPEC, "torch": TORCH_SPEC}
 
 
 def archives(out: Path) -> tuple[int, str]:
@@ -88,7 +110,19 @@ def main() -> None:
         action="store_true",
         help="only the baseline and 'now, --no-bytecode' (the same archive content)",
     )
+    parser.add_argument(
+        "--local-wheels",
+        type=Path,
+        help="folder of wheels for lock and build (the torch stack needs one)",
+    )
     args = parser.parse_args()
+    if args.stack == "torch" and args.local_wheels is None:
+        parser.error("--stack torch needs --local-wheels DIR holding torch 2.13.0+cpu")
+    wheels = (
+        []
+        if args.local_wheels is None
+        else ["--local-wheels", str(args.local_wheels.resolve())]
+    )
     env = {**os.environ, "VENVSTACKS_RUNTIME_SOURCE": "local"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as work_dir:
@@ -100,8 +134,10 @@ def main() -> None:
             (project / "venvstacks.toml").write_text(STACKS[args.stack])
             (project / "solve.py").write_text(APP)
             command = [python, "-m", "venvstacks", "-q"]
-            subprocess.run([*command, "lock", "."], cwd=project, env=env, check=True)
-            subprocess.run([*command, "build", "."], cwd=project, env=env, check=True)
+            for step in ("lock", "build"):
+                subprocess.run(
+                    [*command, step, *wheels, "."], cwd=project, env=env, check=True
+                )
         publish = ["publish", "--force", "--format", "xz", "--output-dir", "out", "."]
         cases = {
             "baseline": (args.baseline, "baseline", []),

@@ -46,7 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from publish_bench import APP, SPEC
 
-DOMINANT_SPEC = """
+
+def one_framework_spec(name: str, requirements: list[str], app: str, tail: str = "") -> str:
+    """A bare runtime, one framework holding ``requirements`` and one application."""
+    return f"""
 [[runtimes]]
 name = "cpython-3.11"
 python_implementation = "cpython@3.11"
@@ -54,37 +57,26 @@ platforms = ["linux_x86_64"]
 requirements = []
 
 [[frameworks]]
-name = "ml"
+name = "{name}"
 runtime = "cpython-3.11"
-requirements = ["numpy", "scipy", "pandas", "scikit-learn"]
+requirements = {requirements!r}
 
 [[applications]]
 name = "solve"
 launch_module = "solve.py"
-frameworks = ["ml"]
-requirements = ["scipy"]
+frameworks = ["{name}"]
+requirements = ["{app}"]
+{tail}"""
 
-[tool.uv]
-exclude-newer = "2025-09-01T00:00:00Z"
-"""
-TORCH_SPEC = """
-[[runtimes]]
-name = "cpython-3.11"
-python_implementation = "cpython@3.11"
-platforms = ["linux_x86_64"]
-requirements = []
 
-[[frameworks]]
-name = "torch"
-runtime = "cpython-3.11"
-requirements = ["torch==2.13.0+cpu"]
-
-[[applications]]
-name = "solve"
-launch_module = "solve.py"
-frameworks = ["torch"]
-requirements = ["torch"]
-"""
+DOMINANT_SPEC = one_framework_spec(
+    "ml",
+    ["numpy", "scipy", "pandas", "scikit-learn"],
+    "scipy",
+    '[tool.uv]\nexclude-newer = "2025-09-01T00:00:00Z"\n',
+)
+# No exclude-newer: a wheel in a local folder has no upload time to compare.
+TORCH_SPEC = one_framework_spec("torch", ["torch==2.13.0+cpu"], "torch")
 STACKS = {"layered": SPEC, "dominant": DOMINANT_SPEC, "torch": TORCH_SPEC}
 
 

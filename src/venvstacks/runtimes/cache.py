@@ -282,7 +282,7 @@ def _discard(entry: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _place(tree: Path, dest: Path, expected: dict[str, Any] | None) -> bool:
+def _place(tree: Path, dest: Path, expected: dict[str, Any]) -> bool:
     """Recreate ``tree`` at ``dest`` with reflinks, hard links or copies.
 
     :return: False (and nothing at ``dest``) when the tree does not match the file
@@ -308,7 +308,7 @@ def _place(tree: Path, dest: Path, expected: dict[str, Any] | None) -> bool:
                 linker.place(entry.path, target)
             elif entry.is_dir(follow_symlinks=False):
                 Path(target).mkdir()
-        if expected is not None and found != expected:
+        if found != expected:
             shutil.rmtree(staging, ignore_errors=True)
             return False
         staging.rename(dest)

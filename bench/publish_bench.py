@@ -29,13 +29,22 @@ from pathlib import Path
 from pytest_venvstacks import StackProject
 from venvstacks.archive import _blocks as blocks
 
-SPEC = """
+#: A runtime layer without packages, the first table of every bench stack here.
+RUNTIME = """
 [[runtimes]]
 name = "cpython-3.11"
 python_implementation = "cpython@3.11"
 platforms = ["linux_x86_64"]
 requirements = []
-
+"""
+#: Pins the packages of stacks resolved from PyPI, so rounds and runs compare alike.
+EXCLUDE_NEWER = """
+[tool.uv]
+exclude-newer = "2025-09-01T00:00:00Z"
+"""
+SPEC = (
+    RUNTIME
+    + """
 [[frameworks]]
 name = "numpy"
 runtime = "cpython-3.11"
@@ -51,10 +60,9 @@ name = "solve"
 launch_module = "solve.py"
 frameworks = ["scipy"]
 requirements = ["scipy"]
-
-[tool.uv]
-exclude-newer = "2025-09-01T00:00:00Z"
 """
+    + EXCLUDE_NEWER
+)
 
 APP = "import numpy, scipy.linalg\nprint(scipy.linalg.solve(numpy.eye(3), numpy.ones(3)))\n"
 

@@ -44,18 +44,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from publish_bench import APP, SPEC
+from publish_bench import APP, EXCLUDE_NEWER, RUNTIME, SPEC
 
 
 def one_framework_spec(name: str, requirements: list[str], app: str, tail: str = "") -> str:
     """A bare runtime, one framework holding ``requirements`` and one application."""
-    return f"""
-[[runtimes]]
-name = "cpython-3.11"
-python_implementation = "cpython@3.11"
-platforms = ["linux_x86_64"]
-requirements = []
-
+    return f"""{RUNTIME}
 [[frameworks]]
 name = "{name}"
 runtime = "cpython-3.11"
@@ -70,10 +64,7 @@ requirements = ["{app}"]
 
 
 DOMINANT_SPEC = one_framework_spec(
-    "ml",
-    ["numpy", "scipy", "pandas", "scikit-learn"],
-    "scipy",
-    '[tool.uv]\nexclude-newer = "2025-09-01T00:00:00Z"\n',
+    "ml", ["numpy", "scipy", "pandas", "scikit-learn"], "scipy", EXCLUDE_NEWER
 )
 # No exclude-newer: a wheel in a local folder has no upload time to compare.
 TORCH_SPEC = one_framework_spec("torch", ["torch==2.13.0+cpu"], "torch")
